@@ -1,0 +1,38 @@
+# Papers Archive. `make site` builds the site from the bundled archive; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: site serve test lint format check golden clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+site: $(STAMP)  ## build site/ from archive/ (strict: any warning fails)
+	$(BIN)/mkdocs build --strict
+
+serve: $(STAMP)  ## serve at http://127.0.0.1:8000 with live reload (archive edits included)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+test: $(STAMP)  ## lint and every test, end-to-end builds included
+	$(BIN)/ruff check generator tests scripts
+	$(BIN)/ruff format --check generator tests scripts
+	$(BIN)/python -m pytest -q
+
+check: $(STAMP)  ## validate every record of the archive
+	$(BIN)/papers check
+
+format: $(STAMP)
+	$(BIN)/ruff format generator tests scripts
+	$(BIN)/ruff check --fix generator tests scripts
+
+golden: $(STAMP)  ## regenerate golden files after an intended change; review the diff
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests -k golden
+
+clean:
+	rm -rf site .cache

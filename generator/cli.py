@@ -1,0 +1,138 @@
+"""The ``papers`` command: import listings, check the archive, export it, generate pages without MkDocs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from .archive import Archive
+from .config import Settings, load_settings
+from .errors import PapersError, ProblemsError
+from .ingest import import_listings
+from .site import generate
+
+
+def _date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="papers", description="Curate a Papers Archive and generate its site.")
+    parser.add_argument("--config-file", "-f", type=Path, default=Path("mkdocs.yml"), help="the site's mkdocs.yml (default: ./mkdocs.yml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    imp = sub.add_parser("import", help="add the papers of scraped Hugging Face Papers listings to the archive")
+    imp.add_argument("listings", nargs="+", type=Path, metavar="LISTING.txt")
+    when = imp.add_mutually_exclusive_group()
+    when.add_argument("--date", type=_date_arg, help="the listing's full date, YYYY-MM-DD (its header has no year)")
+    when.add_argument("--year", type=int, help="the year of the listing's date header")
+    imp.add_argument("--today", type=_date_arg, help=argparse.SUPPRESS)  # for tests: the date "today" resolves against
+    imp.add_argument("--skip-invalid", action="store_true", help="import the valid entries and list the skipped ones")
+
+    sub.add_parser("check", help="validate every record of the archive and list every problem")
+
+    exp = sub.add_parser("export", help="print the archive as machine-readable data")
+    exp.add_argument("--json", action="store_true", required=True, help="a JSON array, one object per paper")
+
+    gen = sub.add_parser("generate", help="write the generated Markdown pages to a folder, for use without the plugin")
+    gen.add_argument("--out", type=Path, required=True, metavar="DIR")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config_file)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    result = import_listings(
+        Archive(settings.archive),
+        args.listings,
+        today=args.today or date.today(),
+        on_date=args.date,
+        year=args.year,
+        skip_invalid=args.skip_invalid,
+    )
+    print(f"added {len(result.added)}" + (f": {', '.join(r.id for r in result.added)}" if result.added else ""))
+    present = sorted({i for _, i in result.present})
+    print(f"already present {len(present)}" + (f": {', '.join(present)}" if present else ""))
+    if result.problems:
+        print(f"skipped {len(result.problems)} problem(s):")
+        for problem in result.problems:
+            print(f"  {problem}")
+    else:
+        print("problems 0")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    site = generate(settings)
+    print(f"ok: {len(site.catalog.papers)} records in {settings.archive}, no problems")
+    return 0
+
+
+def export_rows(settings: Settings) -> list[dict]:
+    """The archive as JSON-ready rows, newest first: the machine-readable view other tools rely on."""
+    catalog = generate(settings).catalog
+    return [
+        {
+            "id": p.id,
+            "title": p.record.title,
+            "abstract": p.record.abstract,
+            "added": p.record.added.isoformat(),
+            "tags": p.tags,
+            "related": [r.id for r in p.related],
+            "links": [{"url": link.url, "kind": link.kind} for link in p.record.links],
+            "url": "/" + p.url,
+            "featured": p.record.featured,
+            "note": p.record.note,
+        }
+        for p in catalog.papers
+    ]
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    json.dump(export_rows(_settings(args)), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    site = generate(_settings(args))
+    out: Path = args.out
+    for src, markdown in site.pages.items():
+        target = out / src
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(markdown, encoding="utf-8")
+    for src, content in site.files.items():
+        target = out / src
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    print(f"wrote {len(site.pages)} pages and {len(site.files)} files to {out}")
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "check": cmd_check, "export": cmd_export, "generate": cmd_generate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ProblemsError as exc:
+        print(f"papers {args.command}: {exc.report()}", file=sys.stderr)
+        return 1
+    except PapersError as exc:
+        print(f"papers {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"papers {args.command}: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return 1

@@ -1,0 +1,145 @@
+"""Typed settings of the generator, read from the ``papers`` plugin section of ``mkdocs.yml``.
+
+The same settings serve the MkDocs plugin and the ``papers`` command, so one
+file configures the whole site. Every option is documented here and in the README.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from .errors import PapersError
+
+DEFAULT_TAXONOMY = Path(__file__).parent / "data" / "taxonomy.yaml"
+
+
+class ConfigError(PapersError):
+    """A setting is missing or has the wrong type or value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Generator settings. Paths are resolved against the folder of ``mkdocs.yml``."""
+
+    #: Folder of paper records (``archive/``), relative to ``mkdocs.yml``.
+    archive: Path = Path("archive")
+    #: Papers per page on the papers index, tag pages and month pages (1–100).
+    per_page: int = 50
+    #: Number of latest additions shown on the home page.
+    home_latest: int = 10
+    #: Taxonomy file (tags, names, descriptions, evidence); default: the one shipped with the package.
+    taxonomy: Path = DEFAULT_TAXONOMY
+    #: Number of related papers shown on each paper page.
+    related_count: int = 5
+    #: Folder for caches (related papers), relative to ``mkdocs.yml``; safe to delete.
+    cache_dir: Path = Path(".cache/papers")
+    #: Items in each RSS feed (newest first).
+    feeds_items: int = 50
+    #: The feeds' ``ttl``: minutes a reader may cache a feed.
+    feeds_ttl: int = 1440
+    #: The feeds' language (RFC 5646).
+    feeds_language: str = "en"
+    #: Absolute URL of the site (``site_url`` of ``mkdocs.yml``); feeds need it.
+    site_url: str = ""
+    #: Site name and description, shown on the home page and in feeds.
+    site_name: str = "Papers Archive"
+    site_description: str = ""
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any], base_dir: Path) -> Settings:
+        """Validate plugin options (``None`` means "use the default") into settings."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - set(fields))
+        if unknown:
+            raise ConfigError(f"unknown papers option(s): {', '.join(unknown)}; known: {', '.join(fields)}")
+        values: dict[str, Any] = {}
+        for name, value in options.items():
+            if value is None:
+                continue
+            default = fields[name].default
+            if isinstance(default, Path):
+                if not isinstance(value, (str, Path)):
+                    raise ConfigError(f"papers option {name!r}: expected a path, got {value!r}")
+                path = Path(value)
+                values[name] = path if path.is_absolute() else base_dir / path
+            elif isinstance(default, bool) or not isinstance(value, type(default)):
+                raise ConfigError(f"papers option {name!r}: expected {type(default).__name__}, got {value!r}")
+            else:
+                values[name] = value
+        for name in ("archive", "cache_dir"):
+            values.setdefault(name, base_dir / fields[name].default)
+        settings = cls(**values)
+        settings._check()
+        return settings
+
+    def _check(self) -> None:
+        if not 1 <= self.per_page <= 100:
+            raise ConfigError(f"papers option 'per_page': expected 1 to 100, got {self.per_page}")
+        for name in ("home_latest", "related_count", "feeds_items", "feeds_ttl"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"papers option {name!r}: expected 0 or more, got {getattr(self, name)}")
+
+    def require_site_url(self) -> str:
+        """The absolute site URL, ending in ``/``; feeds cannot be written without it."""
+        parts = urlsplit(self.site_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(
+                f"site_url {self.site_url!r} is missing or not absolute: feeds need absolute links; "
+                "set site_url in mkdocs.yml (or the SITE_URL environment variable) to e.g. https://you.github.io/papers/"
+            )
+        return self.site_url if self.site_url.endswith("/") else self.site_url + "/"
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Reads ``mkdocs.yml`` without MkDocs: unknown tags such as ``!ENV`` or ``!!python/name`` become plain values."""
+
+
+def _tolerant(loader: _TolerantLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_TolerantLoader.add_multi_constructor("", _tolerant)
+
+
+def _env_tag(loader: _TolerantLoader, node: yaml.Node) -> Any:
+    """``!ENV [NAME, default]`` as MkDocs reads it, so the CLI sees the same site_url."""
+    import os
+
+    items = loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else [loader.construct_scalar(node)]  # type: ignore[arg-type]
+    *names, default = items if len(items) > 1 else (*items, None)
+    for name in names:
+        if name in os.environ:
+            return os.environ[name]
+    return default
+
+
+_TolerantLoader.add_constructor("!ENV", _env_tag)
+
+
+def load_settings(mkdocs_yml: Path) -> Settings:
+    """Settings from the ``papers`` plugin section of ``mkdocs.yml``, for use without MkDocs."""
+    try:
+        data = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{mkdocs_yml}: not found; run from the site's folder or pass --config-file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{mkdocs_yml}: not valid YAML: {exc}") from None
+    options: dict[str, Any] = {}
+    for plugin in data.get("plugins") or []:
+        if isinstance(plugin, dict) and "papers" in plugin:
+            options = dict(plugin["papers"] or {})
+    options.setdefault("site_url", data.get("site_url") or "")
+    options.setdefault("site_name", data.get("site_name") or Settings.site_name)
+    options.setdefault("site_description", data.get("site_description") or "")
+    return Settings.from_mapping(options, mkdocs_yml.resolve().parent)

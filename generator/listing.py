@@ -1,0 +1,169 @@
+"""Reading a scraped Hugging Face Papers listing into dated entries.
+
+The format: page chrome (``new``, ``Get trending papers in your email inbox!``,
+``Subscribe``, ``byAK and the research community``), a date header such as
+``Mar 12`` with no year, then a title line and an abstract line per paper,
+separated by blank lines. Nothing here touches the archive.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .errors import Problem
+
+CHROME = (
+    "new",
+    "get trending papers in your email inbox!",
+    "get trending papers in your email inbox",
+    "subscribe",
+    "byak and the research community",
+    "daily papers",
+)
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_name) if name})
+_DATE_HEADER_RE = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$")
+# An abstract is prose: many words, or several sentences. Titles are short.
+_ABSTRACT_MIN_WORDS = 25
+_SENTENCE_END_RE = re.compile(r"[.!?][\"')\]]?\s+[A-Z(\"]")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One paper as listed: its title, its abstract, its date, and the line of its title."""
+
+    title: str
+    abstract: str
+    date: date
+    line: int
+
+
+@dataclass
+class Listing:
+    """A parsed listing: the entries that are complete and the problems found."""
+
+    file: str
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def looks_like_abstract(line: str) -> bool:
+    """Whether a line reads as an abstract rather than a title."""
+    words = len(line.split())
+    return words >= _ABSTRACT_MIN_WORDS or (words >= 12 and bool(_SENTENCE_END_RE.search(line)) and line.endswith("."))
+
+
+def parse_date_header(line: str) -> tuple[int, int, int | None] | None:
+    """``Mar 12`` -> ``(3, 12, None)``; ``March 12, 2024`` -> ``(3, 12, 2024)``; anything else -> None."""
+    match = _DATE_HEADER_RE.match(line)
+    if not match:
+        return None
+    month = _MONTHS.get(match.group(1).lower())
+    day = int(match.group(2))
+    if month is None or not 1 <= day <= 31:
+        return None
+    year = int(match.group(3)) if match.group(3) else None
+    return month, day, year
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def resolve_date(month: int, day: int, *, year: int | None, today: date) -> date | None:
+    """The date a yearless header means: in ``year`` if given, else the latest such date not after ``today``.
+
+    ``Feb 29`` walks back to the latest leap year. Returns None if no such date exists.
+    """
+    if year is not None:
+        return _valid(year, month, day)
+    for candidate_year in range(today.year, today.year - 9, -1):
+        candidate = _valid(candidate_year, month, day)
+        if candidate is not None and candidate <= today:
+            return candidate
+    return None
+
+
+def _lines(raw: bytes, file: str, problems: list[Problem]) -> list[str]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(file, line, "is not UTF-8 text; save the listing as UTF-8"))
+        text = raw.decode("utf-8-sig", errors="replace")
+    return [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+
+
+def parse_listing(
+    path: Path,
+    *,
+    today: date,
+    on_date: date | None = None,
+    year: int | None = None,
+) -> Listing:
+    """Parse a listing file. ``on_date`` (``--date``) or ``year`` (``--year``) pin the header's year.
+
+    Problems are collected, never raised, so an import can report all of them.
+    """
+    file = str(path)
+    listing = Listing(file=path.name)
+    problems = listing.problems
+    lines = _lines(path.read_bytes(), file, problems)
+    current: date | None = on_date
+    header_seen = False
+    pending: tuple[str, int] | None = None  # a title waiting for its abstract
+    started = False
+
+    def close_pending_without_abstract() -> None:
+        nonlocal pending
+        if pending is not None:
+            title, at = pending
+            problems.append(Problem(file, at, f"the title {title[:60]!r} has no abstract; add its abstract on the next non-blank line, or delete the title"))
+            pending = None
+
+    for number, line in enumerate(lines, start=1):
+        if not line:
+            continue
+        if not started and line.casefold() in CHROME:
+            continue
+        header = parse_date_header(line)
+        if header is not None:
+            close_pending_without_abstract()
+            month, day, header_year = header
+            header_seen = True
+            if on_date is not None:
+                if (on_date.month, on_date.day) != (month, day):
+                    problems.append(Problem(file, number, f"--date {on_date.isoformat()} does not match the date header {line!r}; pass the listing's own date"))
+                current = on_date
+            else:
+                current = resolve_date(month, day, year=header_year or year, today=today)
+                if current is None:
+                    problems.append(Problem(file, number, f"the date header {line!r} is not a real date{' in ' + str(year) if year else ''}; fix it or pass --date YYYY-MM-DD"))
+            continue
+        started = True
+        if pending is None:
+            if looks_like_abstract(line):
+                problems.append(Problem(file, number, "this abstract has no title before it; add the title on the line above, or delete the abstract"))
+                continue
+            pending = (line, number)
+            continue
+        if not looks_like_abstract(line):
+            close_pending_without_abstract()
+            pending = (line, number)
+            continue
+        title, at = pending
+        pending = None
+        if current is None:
+            if not header_seen:
+                problems.append(Problem(file, at, "no date header (such as 'Mar 12') comes before this paper; add one or pass --date YYYY-MM-DD"))
+            continue
+        listing.entries.append(Entry(title=title, abstract=line, date=current, line=at))
+    close_pending_without_abstract()
+    return listing

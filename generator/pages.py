@@ -1,0 +1,277 @@
+"""Rendering the catalog as Markdown pages: ``{docs-relative path: Markdown}``.
+
+Every piece of record text goes through ``text.markdown_text`` so that it shows
+exactly as written; internal links are Markdown links to ``.md`` files so that
+MkDocs checks every one of them in ``--strict`` builds.
+"""
+
+from __future__ import annotations
+
+import calendar
+import posixpath
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from .catalog import Catalog, Paper, Tag
+from .config import Settings
+import yaml
+
+from .text import Link, html_text, markdown_text, readable
+
+LINK_LABELS = {"code": "Code", "huggingface": "Hugging Face", "project": "Project page"}
+LINK_ICONS = {"code": ":material-code-braces:", "huggingface": ":material-robot-happy-outline:", "project": ":material-web:"}
+
+
+def long_date(day) -> str:  # noqa: ANN001 - a datetime.date
+    """``2025-03-12`` -> ``12 March 2025``, without the locale (builds must not depend on it)."""
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def rel(src: str, target: str) -> str:
+    """A link from page ``src`` to file ``target`` (both docs-relative)."""
+    return posixpath.relpath(target, posixpath.dirname(src) or ".")
+
+
+def paper_src(paper_id: str) -> str:
+    return f"papers/{paper_id}.md"
+
+
+def tag_src(slug: str, page: int = 1) -> str:
+    return f"tags/{slug}/index.md" if page == 1 else f"tags/{slug}/page/{page}.md"
+
+
+def month_src(year: int, month: int, page: int = 1) -> str:
+    return f"archive/{year:04d}/{month:02d}/index.md" if page == 1 else f"archive/{year:04d}/{month:02d}/page/{page}.md"
+
+
+def papers_src(page: int = 1) -> str:
+    return "papers/index.md" if page == 1 else f"papers/page/{page}.md"
+
+
+# --- front matter and small pieces ---------------------------------------------
+
+
+def front_matter(title: str) -> str:
+    """Front matter that sets the page title, HTML-escaped.
+
+    Themes print ``page.title`` unescaped (``<title>``, header, search index);
+    left to MkDocs, a title taken from the H1 is unescaped again, so
+    ``</title><script>`` in a paper title would become markup.
+    """
+    return "---\n" + yaml.safe_dump({"title": html_text(title)}, allow_unicode=True, width=1_000_000) + "---\n\n"
+
+
+def tag_chips(src: str, tags: Sequence[Tag]) -> str:
+    """Tags as Material tag chips, each a link to its tag page."""
+    if not tags:
+        return ""
+    chips = " ".join(f"[{markdown_text(t.name)}]({rel(src, tag_src(t.slug))}){{ .md-tag }}" for t in tags)
+    return f"{chips}\n{{ .md-tags }}\n"
+
+
+def paper_item(src: str, paper: Paper, catalog: Catalog) -> str:
+    """One line of a list of papers: title link, date, tags."""
+    record = paper.record
+    tags = ", ".join(markdown_text(catalog.tags[t].name) for t in paper.tags)
+    star = " :material-star:{ title=\"Featured\" }" if record.featured else ""
+    meta = f"{record.added.isoformat()}" + (f" · {tags}" if tags else "")
+    return f"- [{markdown_text(readable(record.title))}]({rel(src, paper_src(paper.id))}){star}  \n  <small>{meta}</small>"
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Which slice of a list one page of a paginated listing shows."""
+
+    page: int
+    pages: int
+    per_page: int
+
+    def window(self, items: Sequence[Paper]) -> Sequence[Paper]:
+        start = (self.page - 1) * self.per_page
+        return items[start : start + self.per_page]
+
+
+def pages_of(items: Sequence[Paper], per_page: int) -> Iterator[Pager]:
+    pages = max(1, -(-len(items) // per_page))
+    for page in range(1, pages + 1):
+        yield Pager(page, pages, per_page)
+
+
+def pager_nav(src: str, pager: Pager, src_of: Callable[[int], str]) -> str:
+    """Newer/older links and a window of page numbers: constant size, whatever the page count."""
+    if pager.pages == 1:
+        return ""
+    shown = sorted({1, pager.pages, *range(max(1, pager.page - 2), min(pager.pages, pager.page + 2) + 1)})
+    parts: list[str] = []
+    if pager.page > 1:
+        parts.append(f"[← Newer]({rel(src, src_of(pager.page - 1))})")
+    previous = 0
+    for number in shown:
+        if number - previous > 1:
+            parts.append("…")
+        parts.append(f"**{number}**" if number == pager.page else f"[{number}]({rel(src, src_of(number))})")
+        previous = number
+    if pager.page < pager.pages:
+        parts.append(f"[Older →]({rel(src, src_of(pager.page + 1))})")
+    return f"Page {pager.page} of {pager.pages}: " + " · ".join(parts) + "\n{ .papers-pager }\n"
+
+
+def paginated(
+    items: Sequence[Paper],
+    catalog: Catalog,
+    settings: Settings,
+    src_of: Callable[[int], str],
+    head: Callable[[str, Pager], str],
+) -> Iterator[tuple[str, str]]:
+    """The pages of a paginated list of papers: ``head`` then the items then the pager."""
+    for pager in pages_of(items, settings.per_page):
+        src = src_of(pager.page)
+        nav = pager_nav(src, pager, src_of)
+        body = "\n".join(paper_item(src, p, catalog) for p in pager.window(items)) or "*No papers yet.*"
+        yield src, f"{head(src, pager)}\n{body}\n\n{nav}"
+
+
+# --- pages ------------------------------------------------------------------------
+
+
+def _links_block(links: Sequence[Link]) -> str:
+    buttons = []
+    for link in links:
+        label = markdown_text(f"{LINK_LABELS[link.kind]}: {_short(link.url)}")
+        buttons.append(f"[{LINK_ICONS[link.kind]} {label}](<{link.url}>){{ .md-button .papers-link-{link.kind} }}")
+    return "\n".join(buttons) + "\n" if buttons else ""
+
+
+def _short(url: str) -> str:
+    """``https://github.com/a/b`` -> ``github.com/a/b``: enough to tell two links apart."""
+    return re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
+
+
+_RAW_HTML_RE = re.compile(r"<")
+
+
+def note_markdown(note: str, link_paper: Callable[[str], str] | None = None) -> str:
+    """A curator's note: Markdown by design, but raw HTML shows as text.
+
+    ``link_paper`` turns the note's ``[[paper-id]]`` references into links.
+    """
+    text = _RAW_HTML_RE.sub("&lt;", note.strip())
+    if link_paper is not None:
+        text = re.sub(r"\[\[([^\[\]\s]+)\]\]", lambda m: link_paper(m.group(1)), text)
+    return text
+
+
+def paper_page(paper: Paper, catalog: Catalog) -> str:
+    record = paper.record
+    src = paper_src(paper.id)
+    parts = [front_matter(readable(record.title)), f"# {markdown_text(readable(record.title))}\n"]
+    meta = f":material-calendar: Added {long_date(record.added)}"
+    meta += f" · [:material-calendar-month: {calendar.month_name[record.added.month]} {record.added.year}]({rel(src, month_src(record.added.year, record.added.month))})"
+    if record.featured:
+        meta += " · :material-star: **Featured**"
+    parts.append(meta + "\n{ .papers-meta }\n")
+    parts.append(tag_chips(src, [catalog.tags[t] for t in paper.tags]))
+    parts.append("## Abstract\n\n" + markdown_text(readable(record.abstract)) + "\n{ .papers-abstract }\n")
+    parts.append(_links_block(record.links))
+    if record.note.strip():
+
+        def link_paper(target: str) -> str:
+            title = catalog.by_id[target].record.title
+            return f"[{markdown_text(readable(title))}]({rel(src, paper_src(target))})"
+
+        parts.append("## Curator's note\n\n" + note_markdown(record.note, link_paper) + "\n")
+    if paper.related:
+        items = []
+        for related in paper.related:
+            other = catalog.by_id[related.id]
+            why = markdown_text("; ".join(related.reasons))
+            items.append(f"- [{markdown_text(readable(other.record.title))}]({rel(src, paper_src(other.id))})" + (f"  \n  <small>{why}</small>" if why else ""))
+        parts.append("## Related papers\n\n" + "\n".join(items) + "\n")
+    if paper.referenced_by:
+        items = [paper_item(src, catalog.by_id[i], catalog) for i in paper.referenced_by]
+        parts.append("## Referenced by\n\n" + "\n".join(items) + "\n")
+    return "\n".join(p for p in parts if p)
+
+
+def papers_index(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, str]]:
+    def head(src: str, pager: Pager) -> str:
+        title = "All papers" if pager.page == 1 else f"All papers, page {pager.page}"
+        return f"# {title}\n\n{len(catalog.papers)} papers, newest first. By [month]({rel(src, 'archive/index.md')}) · by [tag]({rel(src, 'tags/index.md')}).\n"
+
+    yield from paginated(catalog.papers, catalog, settings, papers_src, head)
+
+
+def tags_overview(catalog: Catalog) -> str:
+    src = "tags/index.md"
+    rows = [f"| [{markdown_text(t.name)}]({rel(src, tag_src(t.slug))}) | {len(catalog.by_tag[t.slug])} | {markdown_text(t.description)} |" for t in catalog.used_tags]
+    table = "| Tag | Papers | About |\n|---|---:|---|\n" + "\n".join(rows) if rows else "*No tags yet.*"
+    return f"# Tags\n\n{len(rows)} tags over {len(catalog.papers)} papers, most used first.\n\n{table}\n"
+
+
+def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[str, str]]:
+    papers = catalog.by_tag.get(tag.slug, [])
+
+    def head(src: str, pager: Pager) -> str:
+        title = tag.name + ("" if pager.page == 1 else f", page {pager.page}")
+        lines = [front_matter(title) + f"# {markdown_text(title)}\n"]
+        if tag.description:
+            lines.append(markdown_text(tag.description) + "\n{ .papers-tag-description }\n")
+        lines.append(f"{len(papers)} paper{'s' if len(papers) != 1 else ''}, newest first. [All tags]({rel(src, 'tags/index.md')})\n")
+        co = catalog.co_tags(tag.slug)
+        if co and pager.page == 1:
+            chips = " ".join(f"[{markdown_text(t.name)} ({n})]({rel(src, tag_src(t.slug))}){{ .md-tag }}" for t, n in co)
+            lines.append(f"Related tags: {chips}\n{{ .md-tags }}\n")
+        return "\n".join(lines)
+
+    yield from paginated(papers, catalog, settings, lambda page: tag_src(tag.slug, page), head)
+
+
+def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, str]]:
+    src = "archive/index.md"
+    lines = ["# Archive\n", f"{len(catalog.papers)} papers by month of addition, newest first.\n"]
+    year = None
+    for (y, m), papers in catalog.by_month.items():
+        if y != year:
+            lines.append(f"\n## {y}\n")
+            year = y
+        lines.append(f"- [{calendar.month_name[m]} {y}]({rel(src, month_src(y, m))}): {len(papers)} paper{'s' if len(papers) != 1 else ''}")
+    yield src, "\n".join(lines) + "\n"
+    for (y, m), papers in catalog.by_month.items():
+
+        def head(page_src: str, pager: Pager, y: int = y, m: int = m, n: int = len(papers)) -> str:
+            suffix = "" if pager.page == 1 else f", page {pager.page}"
+            return f"# {calendar.month_name[m]} {y}{suffix}\n\n{n} paper{'s' if n != 1 else ''} added, newest first. [All months]({rel(page_src, 'archive/index.md')})\n"
+
+        yield from paginated(papers, catalog, settings, lambda page, y=y, m=m: month_src(y, m, page), head)
+
+
+def home_page(catalog: Catalog, settings: Settings) -> str:
+    src = "index.md"
+    lines = [f"# {markdown_text(settings.site_name)}\n"]
+    if settings.site_description:
+        lines.append(markdown_text(settings.site_description) + "\n")
+    lines.append(
+        f"**{len(catalog.papers)} papers** · [{len(catalog.by_tag)} tags]({rel(src, 'tags/index.md')}) · "
+        f"[browse all]({rel(src, papers_src())}) · [by month]({rel(src, 'archive/index.md')}) · [about]({rel(src, 'about.md')})\n"
+    )
+    latest = catalog.papers[: settings.home_latest]
+    lines.append("## Latest additions\n\n" + ("\n".join(paper_item(src, p, catalog) for p in latest) or "*No papers yet.*") + "\n")
+    if catalog.featured:
+        lines.append("## Featured\n\n" + "\n".join(paper_item(src, p, catalog) for p in catalog.featured) + "\n")
+    chips = " ".join(f"[{markdown_text(t.name)} ({len(catalog.by_tag[t.slug])})]({rel(src, tag_src(t.slug))}){{ .md-tag }}" for t in catalog.used_tags)
+    if chips:
+        lines.append(f"## Tags\n\n{chips}\n{{ .md-tags }}\n")
+    return "\n".join(lines)
+
+
+def render_pages(catalog: Catalog, settings: Settings) -> dict[str, str]:
+    """Every generated page, keyed by its path relative to ``docs/``."""
+    pages: dict[str, str] = {"index.md": home_page(catalog, settings), "tags/index.md": tags_overview(catalog)}
+    pages.update(papers_index(catalog, settings))
+    pages.update(archive_pages(catalog, settings))
+    for tag in catalog.used_tags:
+        pages.update(tag_pages(catalog, settings, tag))
+    for paper in catalog.papers:
+        pages[paper_src(paper.id)] = paper_page(paper, catalog)
+    return pages

@@ -1,0 +1,81 @@
+"""The MkDocs plugin ``papers``: a thin adapter that feeds the core's pages and files to MkDocs.
+
+It only routes hooks: settings in ``on_config``, pages and feeds in
+``on_files``, archive watching in ``on_serve``. Nothing is written into the
+watched ``docs/``: generated pages live in memory as MkDocs ``File`` objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .config import Settings
+from .errors import PapersError
+from .site import generate
+
+log = logging.getLogger("mkdocs.plugins.papers")
+
+
+class PapersConfig(base.Config):
+    """Options of the ``papers`` plugin; unset options take the defaults documented in ``generator.config.Settings``."""
+
+    archive = c.Optional(c.Type(str))
+    """Folder of paper records, relative to mkdocs.yml (default: archive)."""
+    per_page = c.Optional(c.Type(int))
+    """Papers per page on paginated lists, 1 to 100 (default: 50)."""
+    home_latest = c.Optional(c.Type(int))
+    """Latest additions shown on the home page (default: 10)."""
+    taxonomy = c.Optional(c.Type(str))
+    """Taxonomy YAML file (default: the one shipped with the package)."""
+    related_count = c.Optional(c.Type(int))
+    """Related papers per paper page (default: 5)."""
+    cache_dir = c.Optional(c.Type(str))
+    """Cache folder, relative to mkdocs.yml (default: .cache/papers)."""
+    feeds_items = c.Optional(c.Type(int))
+    """Items per RSS feed (default: 50)."""
+    feeds_ttl = c.Optional(c.Type(int))
+    """Feed ttl in minutes (default: 1440)."""
+    feeds_language = c.Optional(c.Type(str))
+    """Feed language (default: en)."""
+
+
+class PapersPlugin(BasePlugin[PapersConfig]):
+    settings: Settings
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        options = dict(self.config)
+        options.update(site_url=config.site_url or "", site_name=config.site_name, site_description=config.site_description or "")
+        try:
+            self.settings = Settings.from_mapping(options, Path(config.config_file_path).resolve().parent)
+        except PapersError as exc:
+            raise PluginError(f"papers: {exc}") from exc
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        try:
+            site = generate(self.settings)
+        except PapersError as exc:
+            raise PluginError(f"papers: {exc}") from exc
+        for src_uri, markdown in site.pages.items():
+            if files.get_file_from_path(src_uri) is not None:
+                log.info("docs/%s is hand-written: it replaces the generated page", src_uri)
+                continue
+            files.append(File.generated(config, src_uri, content=markdown))
+        for src_uri, content in site.files.items():
+            files.append(File.generated(config, src_uri, content=content))
+        return files
+
+    def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:  # noqa: ANN001
+        # Archive edits (and taxonomy edits) rebuild the site; nothing we write is watched.
+        server.watch(str(self.settings.archive))
+        server.watch(str(self.settings.taxonomy))
+        return server

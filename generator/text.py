@@ -1,0 +1,149 @@
+"""Text handling: readable LaTeX-isms, link extraction, and Markdown-safe output.
+
+Titles and abstracts are stored exactly as imported; everything here is applied
+when they are displayed, so improving it improves the whole archive.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# --- LaTeX-isms ------------------------------------------------------------
+
+# Accent commands as combining characters: \"U -> Ü once NFC-normalised.
+_ACCENTS = {
+    '"': "\u0308",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+}
+_ACCENT_RE = re.compile(r"""\\([\"'`^~=.]|[uvHc](?=[{ ]))\s*(?:\{([A-Za-z]?)\}|([A-Za-z]))""")
+_ESCAPED_CHAR_RE = re.compile(r"\\([%&#$_{}])")
+_STYLE_CMD_RE = re.compile(r"\\(?:emph|textbf|textit|texttt|textsc|textrm|textsf|underline|mbox)\{([^{}]*)\}")
+_DOUBLE_QUOTES_RE = re.compile(r"``(.*?)''", re.DOTALL)
+_LIGATURES = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\ae": "æ", r"\AE": "Æ", r"\aa": "å", r"\l": "ł"}
+_LIGATURE_RE = re.compile(r"\\(ss|o|O|ae|AE|aa|l)(?![A-Za-z])(?:\{\})?")
+
+
+def _accent(match: re.Match[str]) -> str:
+    letter = match.group(2) if match.group(2) is not None else match.group(3)
+    return unicodedata.normalize("NFC", (letter or "") + _ACCENTS[match.group(1)])
+
+
+def readable(text: str) -> str:
+    r"""Turn the LaTeX-isms of scraped abstracts into the characters they stand for.
+
+    ``\%`` -> ``%``, ``T\"ULU`` -> ``TÜLU``, ````x''`` -> ``“x”``, ``\emph{x}`` -> ``x``.
+    Anything that is not a recognised LaTeX-ism (``{p}_{theta}``, ``E[Y|X]``) is
+    left exactly as it is: guessing would corrupt real text.
+    """
+    text = _DOUBLE_QUOTES_RE.sub(lambda m: f"\u201c{m.group(1)}\u201d", text)
+    text = _ACCENT_RE.sub(_accent, text)
+    text = _LIGATURE_RE.sub(lambda m: _LIGATURES["\\" + m.group(1)], text)
+    # Style commands may nest (\emph{\textbf{x}}): unwrap innermost first, a few rounds.
+    for _ in range(3):
+        text, count = _STYLE_CMD_RE.subn(r"\1", text)
+        if not count:
+            break
+    return _ESCAPED_CHAR_RE.sub(r"\1", text)
+
+
+# --- Links -----------------------------------------------------------------
+
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
+HF_HOSTS = ("huggingface.co", "hf.co")
+LINK_KINDS = ("code", "huggingface", "project")
+
+_URL_RE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?*'\""
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+
+@dataclass(frozen=True, order=True)
+class Link:
+    """A URL found in an abstract and what it points to (``code``, ``huggingface`` or ``project``)."""
+
+    url: str
+    kind: str
+
+
+def _trim_url(url: str) -> str:
+    """Drop punctuation that ends the sentence rather than the URL.
+
+    A closing bracket is kept only when the URL opened it, so
+    ``(see https://x.org/a_(b))`` keeps ``a_(b)`` but ``genius)`` loses its ``)``.
+    """
+    while url:
+        last = url[-1]
+        if last in _TRAILING:
+            url = url[:-1]
+        elif last in _PAIRS and url.count(_PAIRS[last]) < url.count(last):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def classify(url: str) -> str:
+    """Say what a URL points to: ``code`` (GitHub, GitLab…), ``huggingface``, or ``project``."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    if host in CODE_HOSTS:
+        return "code"
+    if host in HF_HOSTS:
+        return "huggingface"
+    return "project"
+
+
+def extract_links(text: str) -> list[Link]:
+    """Every distinct http(s) URL in ``text``, in order of first appearance."""
+    links: list[Link] = []
+    seen: set[str] = set()
+    for match in _URL_RE.finditer(text):
+        url = _trim_url(match.group(0))
+        if "://" not in url or url.endswith("://") or url in seen:
+            continue
+        seen.add(url)
+        links.append(Link(url, classify(url)))
+    return links
+
+
+# --- Markdown safety -------------------------------------------------------
+
+# Every character that means something to Markdown, its extensions (attr_list,
+# abbr, footnotes, pymdownx: ==mark==, ^^ins^^, ~~del~~, ++keys++, :emoji:,
+# $math$), HTML or Jinja is written as a numeric character reference. Markdown
+# passes references through untouched and every HTML parser turns them back
+# into the original character, so the text shows exactly as it was written.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+!|~^=:$%&\"@")
+# These mean something only at the start of a line ("1. item", "- item").
+_LINE_START_SPECIAL = frozenset(".-")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that renders to exactly this text, with no markup.
+
+    Newlines become spaces: this is for inline text (titles, abstracts, names),
+    so only the first character can start a block (list, heading, quote).
+    """
+    flat = " ".join(text.split())
+    return "".join(
+        f"&#{ord(ch)};" if ch in _MARKDOWN_SPECIAL or (i == 0 and ch in _LINE_START_SPECIAL) else ch for i, ch in enumerate(flat)
+    )
+
+
+def html_text(text: str) -> str:
+    """``text`` escaped for an HTML text node or a quoted attribute value."""
+    return html.escape(text, quote=True)
