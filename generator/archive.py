@@ -119,9 +119,7 @@ class Archive:
                 problems.append(Problem(name, _line_of(text, key), f"{key}: {message}"))
             return None
         if record.id != path.stem:
-            problems.append(
-                Problem(name, _line_of(text, "id"), f"id: {record.id!r} does not match the file name; ids never change, restore {path.stem!r}")
-            )
+            problems.append(Problem(name, _line_of(text, "id"), f"id: {record.id!r} does not match the file name; ids never change, restore {path.stem!r}"))
             return None
         return record
 

@@ -27,9 +27,7 @@ CHROME = (
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_name) if name})
 _DATE_HEADER_RE = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$")
-# An abstract is prose: many words, or several sentences. Titles are short.
-_ABSTRACT_MIN_WORDS = 25
-_SENTENCE_END_RE = re.compile(r"[.!?][\"')\]]?\s+[A-Z(\"]")
+_TITLE_MAX_WORDS = 30
 
 
 @dataclass(frozen=True)
@@ -52,9 +50,12 @@ class Listing:
 
 
 def looks_like_abstract(line: str) -> bool:
-    """Whether a line reads as an abstract rather than a title."""
-    words = len(line.split())
-    return words >= _ABSTRACT_MIN_WORDS or (words >= 12 and bool(_SENTENCE_END_RE.search(line)) and line.endswith("."))
+    """Whether a line reads as an abstract rather than a title.
+
+    Abstracts are prose that ends a sentence; titles are short and almost
+    never end with a full stop (they may end with "?" or "!").
+    """
+    return len(line.split()) > _TITLE_MAX_WORDS or line.endswith(".")
 
 
 def parse_date_header(line: str) -> tuple[int, int, int | None] | None:
@@ -145,7 +146,11 @@ def parse_listing(
             else:
                 current = resolve_date(month, day, year=header_year or year, today=today)
                 if current is None:
-                    problems.append(Problem(file, number, f"the date header {line!r} is not a real date{' in ' + str(year) if year else ''}; fix it or pass --date YYYY-MM-DD"))
+                    problems.append(
+                        Problem(
+                            file, number, f"the date header {line!r} is not a real date{' in ' + str(year) if year else ''}; fix it or pass --date YYYY-MM-DD"
+                        )
+                    )
             continue
         started = True
         if pending is None:

@@ -13,17 +13,17 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .catalog import Catalog, Paper, Tag
-from .config import Settings
 import yaml
 
+from .catalog import Catalog, Paper, Tag
+from .config import Settings
 from .text import Link, html_text, markdown_text, readable
 
 LINK_LABELS = {"code": "Code", "huggingface": "Hugging Face", "project": "Project page"}
 LINK_ICONS = {"code": ":material-code-braces:", "huggingface": ":material-robot-happy-outline:", "project": ":material-web:"}
 
 
-def long_date(day) -> str:  # noqa: ANN001 - a datetime.date
+def long_date(day) -> str:
     """``2025-03-12`` -> ``12 March 2025``, without the locale (builds must not depend on it)."""
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
@@ -74,7 +74,7 @@ def paper_item(src: str, paper: Paper, catalog: Catalog) -> str:
     """One line of a list of papers: title link, date, tags."""
     record = paper.record
     tags = ", ".join(markdown_text(catalog.tags[t].name) for t in paper.tags)
-    star = " :material-star:{ title=\"Featured\" }" if record.featured else ""
+    star = ' :material-star:{ title="Featured" }' if record.featured else ""
     meta = f"{record.added.isoformat()}" + (f" · {tags}" if tags else "")
     return f"- [{markdown_text(readable(record.title))}]({rel(src, paper_src(paper.id))}){star}  \n  <small>{meta}</small>"
 
@@ -167,7 +167,8 @@ def paper_page(paper: Paper, catalog: Catalog) -> str:
     src = paper_src(paper.id)
     parts = [front_matter(readable(record.title)), f"# {markdown_text(readable(record.title))}\n"]
     meta = f":material-calendar: Added {long_date(record.added)}"
-    meta += f" · [:material-calendar-month: {calendar.month_name[record.added.month]} {record.added.year}]({rel(src, month_src(record.added.year, record.added.month))})"
+    month = record.added
+    meta += f" · [:material-calendar-month: {calendar.month_name[month.month]} {month.year}]({rel(src, month_src(month.year, month.month))})"
     if record.featured:
         meta += " · :material-star: **Featured**"
     parts.append(meta + "\n{ .papers-meta }\n")
@@ -204,7 +205,10 @@ def papers_index(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, st
 
 def tags_overview(catalog: Catalog) -> str:
     src = "tags/index.md"
-    rows = [f"| [{markdown_text(t.name)}]({rel(src, tag_src(t.slug))}) | {len(catalog.by_tag[t.slug])} | {markdown_text(t.description)} |" for t in catalog.used_tags]
+    rows = [
+        f"| [{markdown_text(t.name)}]({rel(src, tag_src(t.slug))}) | {len(catalog.by_tag[t.slug])} | {markdown_text(t.description)} |"
+        for t in catalog.used_tags
+    ]
     table = "| Tag | Papers | About |\n|---|---:|---|\n" + "\n".join(rows) if rows else "*No tags yet.*"
     return f"# Tags\n\n{len(rows)} tags over {len(catalog.papers)} papers, most used first.\n\n{table}\n"
 
@@ -241,7 +245,8 @@ def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, s
 
         def head(page_src: str, pager: Pager, y: int = y, m: int = m, n: int = len(papers)) -> str:
             suffix = "" if pager.page == 1 else f", page {pager.page}"
-            return f"# {calendar.month_name[m]} {y}{suffix}\n\n{n} paper{'s' if n != 1 else ''} added, newest first. [All months]({rel(page_src, 'archive/index.md')})\n"
+            all_months = rel(page_src, "archive/index.md")
+            return f"# {calendar.month_name[m]} {y}{suffix}\n\n{n} paper{'s' if n != 1 else ''} added, newest first. [All months]({all_months})\n"
 
         yield from paginated(papers, catalog, settings, lambda page, y=y, m=m: month_src(y, m, page), head)
 

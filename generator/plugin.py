@@ -74,8 +74,9 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             files.append(File.generated(config, src_uri, content=content))
         return files
 
-    def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:  # noqa: ANN001
+    def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:
         # Archive edits (and taxonomy edits) rebuild the site; nothing we write is watched.
-        server.watch(str(self.settings.archive))
-        server.watch(str(self.settings.taxonomy))
+        for path in (self.settings.archive, self.settings.taxonomy):
+            if path.exists():
+                server.watch(str(path))
         return server

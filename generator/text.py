@@ -127,8 +127,8 @@ def extract_links(text: str) -> list[Link]:
 # $math$), HTML or Jinja is written as a numeric character reference. Markdown
 # passes references through untouched and every HTML parser turns them back
 # into the original character, so the text shows exactly as it was written.
-_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+!|~^=:$%&\"@")
-# These mean something only at the start of a line ("1. item", "- item").
+_MARKDOWN_SPECIAL = frozenset('\\`*_{}[]()<>#+!|~^=:$%&"@')
+# These mean something only at the start of a line ("- item", "1. item").
 _LINE_START_SPECIAL = frozenset(".-")
 
 
@@ -136,12 +136,12 @@ def markdown_text(text: str) -> str:
     """``text`` as Markdown that renders to exactly this text, with no markup.
 
     Newlines become spaces: this is for inline text (titles, abstracts, names),
-    so only the first character can start a block (list, heading, quote).
+    so only the start of the text can open a block (list, heading, quote).
     """
     flat = " ".join(text.split())
-    return "".join(
-        f"&#{ord(ch)};" if ch in _MARKDOWN_SPECIAL or (i == 0 and ch in _LINE_START_SPECIAL) else ch for i, ch in enumerate(flat)
-    )
+    # The run of digits an ordered list marker ("12.") could start with.
+    lead = len(flat) - len(flat.lstrip("0123456789"))
+    return "".join(f"&#{ord(ch)};" if ch in _MARKDOWN_SPECIAL or (i <= lead and ch in _LINE_START_SPECIAL) else ch for i, ch in enumerate(flat))
 
 
 def html_text(text: str) -> str:

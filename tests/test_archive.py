@@ -1,0 +1,85 @@
+"""The archive on disk: sharded, atomic, never overwritten, every problem named with file and line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import make_record
+
+from generator.archive import Archive, dump_record, shard
+from generator.errors import ProblemsError
+from generator.records import Source
+from generator.text import Link
+
+
+def test_records_round_trip_exactly(archive: Archive) -> None:
+    record = make_record(
+        "tricky",
+        title="GAN: A Study — \"quotes\", 'single', {{ x }}, #hash, E[Y|X], 256*256",
+        abstract="T\\\"ULU 3 improves by 20\\% with ``conditions'' and: colons, - dashes, > quotes, emoji 🚀",
+        sources=[Source("listing.txt", date(2025, 3, 12))],
+        links=[Link("https://github.com/x/y", "code")],
+        tags_add=["nlp"],
+        note="A *note*\nover two lines.\n",
+        featured=True,
+    )
+    archive.add([record])
+    assert archive.load() == [record]
+
+
+def test_records_are_sharded_into_small_folders(archive: Archive) -> None:
+    archive.add([make_record("a-paper")])
+    assert archive.path_for("a-paper") == archive.root / shard("a-paper") / "a-paper.yaml"
+    assert len(shard("a-paper")) == 2
+
+
+def test_record_file_is_readable_yaml_in_field_order() -> None:
+    text = dump_record(make_record("a-paper", title="A Paper", note="line one\nline two"))
+    assert text.startswith("# Papers Archive record.")
+    keys = [line.split(":")[0] for line in text.splitlines() if line and not line.startswith(("#", " ", "-"))]
+    assert keys == ["id", "title", "abstract", "added", "sources", "links", "tags_add", "tags_remove", "note", "featured"]
+    assert "note: |-\n  line one\n  line two" in text
+
+
+def test_add_never_overwrites_and_writes_nothing_on_a_clash(archive: Archive) -> None:
+    archive.add([make_record("one")])
+    before = archive.path_for("one").read_bytes()
+    with pytest.raises(ProblemsError, match="never overwrites"):
+        archive.add([make_record("two"), make_record("one", title="Changed")])
+    assert archive.path_for("one").read_bytes() == before
+    assert not archive.path_for("two").exists()
+
+
+def test_add_leaves_no_temporary_files(archive: Archive) -> None:
+    archive.add([make_record(f"p{i}") for i in range(20)])
+    assert [p for p in archive.root.rglob("*") if p.is_file() and p.suffix != ".yaml"] == []
+
+
+def _write(archive: Archive, record_id: str, text: str) -> Path:
+    path = archive.path_for(record_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_lists_every_problem_with_file_and_line(archive: Archive) -> None:
+    archive.add([make_record("good")])
+    _write(archive, "broken-yaml", "id: broken-yaml\ntitle: [unclosed\n")
+    _write(archive, "bad-fields", "id: bad-fields\ntitle: A title\nabstract: Text.\nadded: soon\nfeatured: maybe\n")
+    _write(archive, "renamed", "id: other-id\ntitle: T\nabstract: A.\nadded: 2025-01-01\n")
+    with pytest.raises(ProblemsError) as caught:
+        archive.load()
+    found = {(Path(p.file).name, p.line, p.message.split(" ")[0]) for p in caught.value.problems}
+    assert found == {
+        ("bad-fields.yaml", 4, "added:"),
+        ("bad-fields.yaml", 5, "featured:"),
+        ("broken-yaml.yaml", 3, "is"),
+        ("renamed.yaml", 1, "id:"),
+    }
+    assert "is not valid YAML" in str(caught.value) and "fix the syntax" in str(caught.value)
+
+
+def test_missing_archive_is_empty(tmp_path: Path) -> None:
+    assert Archive(tmp_path / "nowhere").load() == []

@@ -1,0 +1,75 @@
+"""The papers command: clean summaries and errors, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED
+
+from generator.cli import main
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty site: the real mkdocs.yml and docs/, no archive."""
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    return tmp_path
+
+
+def papers(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), *args], capture_output=True, text=True, cwd=project)
+
+
+def test_import_prints_added_present_and_problems(project: Path) -> None:
+    first = papers(project, "import", str(SEED), "--today", "2026-11-26")
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith("added 87: nitrofusion-high-fidelity") and lines[1] == "already present 0" and lines[2] == "problems 0"
+    second = papers(project, "import", str(SEED))
+    assert second.stdout.splitlines()[:1] == ["added 0"] and second.stdout.splitlines()[1].startswith("already present 87: ")
+
+
+def test_bad_listing_exits_non_zero_with_file_and_line(project: Path) -> None:
+    bad = project / "bad.txt"
+    bad.write_text("Mar 12\n\nA Title Without Abstract\n", encoding="utf-8")
+    result = papers(project, "import", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{bad}:3: the title 'A Title Without Abstract' has no abstract" in result.stderr
+    assert not (project / "archive").exists()
+
+
+def test_check_lists_every_problem(project: Path) -> None:
+    papers(project, "import", str(SEED))
+    record = next((project / "archive").rglob("pointer-networks.yaml"))
+    record.write_text(record.read_text().replace("featured: false", "featured: sometimes"))
+    result = papers(project, "check")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "pointer-networks.yaml:13: featured: expected true or false, got 'sometimes'" in result.stderr
+
+
+def test_export_json_has_the_documented_keys(project: Path, capsys) -> None:
+    papers(project, "import", str(SEED))
+    assert main(["-f", str(project / "mkdocs.yml"), "export", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 87
+    assert {"id", "title", "abstract", "added", "tags", "related", "links", "url"} <= set(rows[0])
+    row = next(r for r in rows if r["id"] == "pointer-networks")
+    assert row["url"] == "/papers/pointer-networks/" and row["added"] == "2026-03-12"
+
+
+def test_generate_writes_markdown_without_mkdocs(project: Path) -> None:
+    papers(project, "import", str(SEED))
+    result = papers(project, "generate", "--out", str(project / "out"))
+    assert result.returncode == 0, result.stderr
+    assert (project / "out" / "papers" / "pointer-networks.md").read_text().count("# Pointer Networks") == 1
+
+
+def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
+    result = papers(tmp_path, "check")
+    assert result.returncode == 1 and "mkdocs.yml: not found" in result.stderr

@@ -1,0 +1,58 @@
+"""Pages: the Markdown rendered from a small catalog, checked against golden files."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from conftest import make_record
+
+from generator.config import Settings
+from generator.records import Source
+from generator.site import generate
+from generator.text import Link
+
+SETTINGS = Settings.from_mapping({"per_page": 2, "home_latest": 2, "site_name": "Test Archive", "site_description": "A test."}, Path("/tmp"))
+
+
+def small_archive():
+    return [
+        make_record(
+            "gan-a-study",
+            "GAN: A Study of 256*256 <b>images</b> {{ x }}",
+            added=date(2025, 3, 12),
+            abstract=r"We use E[Y|X] as in Stable Diffusion [27] and improve by 20\% (https://github.com/a/b).",
+            sources=[Source("l.txt", date(2025, 3, 12))],
+            links=[Link("https://github.com/a/b", "code"), Link("https://huggingface.co/a/b", "huggingface")],
+            tags_add=["gans", "computer-vision"],
+            note="Read *this* first. <script>x</script> See [[older-paper]].",
+            featured=True,
+        ),
+        make_record("older-paper", "Older Paper", added=date(2025, 2, 1), tags_add=["gans"]),
+        make_record("oldest-paper", "Oldest Paper", added=date(2024, 12, 31), tags_add=["nlp"], tags_remove=["nlp"]),
+    ]
+
+
+def test_golden_pages(golden) -> None:
+    pages = generate(SETTINGS, small_archive()).pages
+    for src in ["index.md", "papers/gan-a-study.md", "papers/index.md", "papers/page/2.md", "tags/index.md", "tags/gans/index.md", "archive/index.md"]:
+        golden("pages/" + src.replace("/", "__"), pages[src])
+
+
+def test_every_paper_tag_and_month_gets_a_page() -> None:
+    pages = generate(SETTINGS, small_archive()).pages
+    assert {p for p in pages if p.startswith("papers/") and "page" not in p and p != "papers/index.md"} == {
+        "papers/gan-a-study.md",
+        "papers/older-paper.md",
+        "papers/oldest-paper.md",
+    }
+    assert {"tags/gans/index.md", "tags/computer-vision/index.md"} <= set(pages) and "tags/nlp/index.md" not in pages
+    assert {"archive/2025/03/index.md", "archive/2025/02/index.md", "archive/2024/12/index.md"} <= set(pages)
+
+
+def test_pager_stays_small_however_many_pages() -> None:
+    records = [make_record(f"p{i:04d}", added=date(2025, 1, 1)) for i in range(500)]
+    pages = generate(Settings.from_mapping({"per_page": 1}, Path("/tmp")), records).pages
+    middle = pages["papers/page/250.md"]
+    assert middle.count("](") <= 1 + 7 + 2 + 2  # the paper, a window of page numbers, first/last, newer/older
+    assert "[← Newer](249.md)" in middle and "[Older →](251.md)" in middle and "[1](../index.md)" in middle

@@ -1,0 +1,68 @@
+"""Records: ids that are URL-safe and stable, validation with one message per problem."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from generator.records import RecordInvalid, base_id, fingerprint, record_from_mapping, unique_id
+
+
+def test_id_is_the_slug_of_the_title() -> None:
+    assert base_id("NitroFusion: High-Fidelity Single-Step Diffusion", "x") == "nitrofusion-high-fidelity-single-step-diffusion"
+
+
+def test_long_titles_are_cut_at_a_word_boundary() -> None:
+    title = "A Very Long Title " * 12
+    assert len(base_id(title, "x")) <= 80 and not base_id(title, "x").endswith("-")
+
+
+def test_non_latin_titles_get_a_transliterated_url_safe_id() -> None:
+    assert base_id("深度学习的新方法", "x") == "shen-du-xue-xi-de-xin-fang-fa"
+    assert base_id("Обучение с подкреплением", "x") == "obuchenie-s-podkrepleniem"
+
+
+def test_emoji_only_titles_get_a_stable_hash_id() -> None:
+    first = base_id("🚀🔥", "An abstract.")
+    assert first.startswith("paper-") and first == base_id("🚀🔥", "An abstract.")
+    assert first != base_id("🚀🔥", "Another abstract.")
+
+
+def test_colliding_ids_get_the_next_free_suffix() -> None:
+    assert unique_id("gan-a-study", set()) == "gan-a-study"
+    assert unique_id("gan-a-study", {"gan-a-study"}) == "gan-a-study-2"
+    assert unique_id("gan-a-study", {"gan-a-study", "gan-a-study-2"}) == "gan-a-study-3"
+
+
+def test_fingerprint_ignores_case_punctuation_and_spacing() -> None:
+    assert fingerprint("We  study, GANs.") == fingerprint("we study gans")
+
+
+VALID = {"id": "a-paper", "title": "A Paper", "abstract": "Text.", "added": date(2025, 3, 12)}
+
+
+def test_minimal_record_is_valid_with_empty_curator_fields() -> None:
+    record = record_from_mapping(dict(VALID))
+    assert (record.tags_add, record.tags_remove, record.note, record.featured) == ([], [], "", False)
+
+
+def test_every_problem_is_reported_with_its_key() -> None:
+    data = {
+        "id": "Not Safe",
+        "title": 12,
+        "added": "12 March",
+        "tags_add": "nlp",
+        "tags_remove": ["Computer Vision"],
+        "featured": "yes",
+        "links": [{"url": "ftp://x", "kind": "code"}],
+        "colour": "red",
+    }
+    with pytest.raises(RecordInvalid) as caught:
+        record_from_mapping(data)
+    keys = [key for key, _ in caught.value.problems]
+    assert keys == ["colour", "id", "featured", "title", "abstract", "added", "links", "tags_add", "tags_remove"]
+    messages = dict(caught.value.problems)
+    assert "YYYY-MM-DD" in messages["added"]
+    assert "true or false" in messages["featured"]
+    assert "missing" in messages["abstract"]

@@ -1,0 +1,133 @@
+"""End to end: real `mkdocs build --strict` runs, checked with a real HTML parser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT, SEED
+
+from generator.listing import parse_listing
+from generator.text import readable
+
+pytestmark = pytest.mark.e2e
+MKDOCS = [sys.executable, "-m", "mkdocs"]
+
+
+def build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run([*MKDOCS, "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled archive, built as a clean clone would build it."""
+    out = tmp_path_factory.mktemp("site")
+    build(ROOT, out)
+    return out
+
+
+@cache
+def soup_of(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+def paper_pages(site: Path) -> list[Path]:
+    return sorted(p for p in (site / "papers").glob("*/index.html") if p.parent.name != "page")
+
+
+def test_every_seed_paper_has_a_page(site: Path) -> None:
+    assert len(paper_pages(site)) == 87
+
+
+def test_every_seed_abstract_is_the_visible_text_of_its_page(site: Path) -> None:
+    shown = {}
+    for page in paper_pages(site):
+        soup = soup_of(page)
+        shown[soup.h1.get_text().replace("¶", "")] = soup.select_one("p.papers-abstract").get_text()
+    for entry in parse_listing(SEED, today=__import__("datetime").date(2026, 11, 26)).entries:
+        assert shown[readable(entry.title)] == readable(entry.abstract)
+    texts = "\n".join(shown.values())
+    for literal in ["256*256", "E[Y|X]", "Stable Diffusion [27]", "TÜLU 3", "“conditions”", "{p}_{theta}(Y|X)", "by 20%"]:
+        assert literal in texts, literal
+
+
+SITE_PATH = "/papers-archive/"  # the path of site_url: 404.html links from the site's root
+
+
+def _local_target(site: Path, page: Path, href: str) -> tuple[Path, str] | None:
+    if href.startswith(SITE_PATH):
+        href = str(site) + "/" + href[len(SITE_PATH) :]
+    url = urlsplit(urljoin("file://" + str(page), href))
+    if url.scheme != "file":
+        return None
+    target = Path(unquote(url.path))
+    if target.is_dir() or not target.suffix:
+        target = target / "index.html"
+    return target, url.fragment
+
+
+def test_every_internal_link_resolves(site: Path) -> None:
+    broken = []
+    pages = sorted(site.rglob("*.html"))
+    for page in pages:
+        for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src")):
+            for element in soup_of(page).find_all(tag, attrs={attr: True}):
+                found = _local_target(site, page, element[attr])
+                if found is None:
+                    continue
+                target, fragment = found
+                if not target.exists():
+                    broken.append(f"{page.relative_to(site)} -> {element[attr]}")
+                elif fragment and target.suffix == ".html" and not soup_of(target).find(id=fragment):
+                    broken.append(f"{page.relative_to(site)} -> {element[attr]} (no anchor)")
+    assert broken == []
+    assert len(pages) > 87
+
+
+def test_no_paper_is_in_the_nav(site: Path) -> None:
+    for page in [site / "index.html", *paper_pages(site)[:5]]:
+        nav_links = [a["href"] for a in soup_of(page).select("nav.md-nav a[href]")]
+        assert nav_links, page
+        targets = {t[0] for h in nav_links if not h.startswith("#") and (t := _local_target(site, page, h))}
+        assert not targets & set(paper_pages(site)), page
+
+
+def test_nav_is_home_papers_tags_archive_about(site: Path) -> None:
+    tabs = [a.get_text(" ", strip=True) for a in soup_of(site / "index.html").select("nav.md-tabs a.md-tabs__link")]
+    assert tabs == ["Home", "Papers", "Tags", "Archive", "About"]
+
+
+HOSTILE_TITLE = "<script>alert(1)</script> {{ x }} </title><b>E[Y|X]</b> <!-- material/tags -->"
+HOSTILE_ABSTRACT = "An abstract with <script>alert(2)</script>, {{ config.site_name }}, {% raw %}, *not em*, [27] and <!-- material/tags -->."
+
+
+def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    record = tmp_path / "archive" / "zz" / "hostile.yaml"
+    record.parent.mkdir(parents=True)
+    record.write_text(
+        f"id: hostile\ntitle: {HOSTILE_TITLE!r}\n".replace("'", "'") + f"abstract: {HOSTILE_ABSTRACT!r}\n"
+        "added: 2025-01-01\nnote: '<img src=x onerror=alert(3)> **bold** {{ y }}'\n",
+        encoding="utf-8",
+    )
+    build(tmp_path, tmp_path / "site")
+    soup = soup_of(tmp_path / "site" / "papers" / "hostile" / "index.html")
+    assert soup.title.get_text() == HOSTILE_TITLE + " - Papers Archive"
+    assert soup.h1.get_text().replace("¶", "") == HOSTILE_TITLE
+    assert soup.select_one("p.papers-abstract").get_text() == HOSTILE_ABSTRACT
+    article = soup.select_one("article")
+    assert article.find("script") is None and article.find("img") is None
+    assert "<img src=x onerror=alert(3)> bold {{ y }}" in article.get_text()
+    assert [s for s in soup.find_all("script") if "alert" in s.get_text()] == []

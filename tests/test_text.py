@@ -1,0 +1,89 @@
+"""Text: LaTeX-isms made readable, links found and classified, Markdown that shows as text."""
+
+from __future__ import annotations
+
+import markdown
+import pytest
+from bs4 import BeautifulSoup
+
+from generator.text import Link, classify, extract_links, markdown_text, readable
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (r"improve performance by 20\%", "improve performance by 20%"),
+        (r"T\"ULU 3", "TÜLU 3"),
+        (r"T\"{U}LU", "TÜLU"),
+        (r"Schr\"odinger and caf\'e", "Schrödinger and café"),
+        ("the concept of ``conditions'' in QA", "the concept of \u201cconditions\u201d in QA"),
+        (r"\emph{really} and \textbf{\emph{very}}", "really and very"),
+        (r"R\&D costs \$5", "R&D costs $5"),
+        (r"\c{c}a and na\"ive", "ça and naïve"),
+        # Not LaTeX-isms: left exactly as written.
+        ("{p}_{theta}(Y|X) and E[Y|X] and 256*256 and [27]", "{p}_{theta}(Y|X) and E[Y|X] and 256*256 and [27]"),
+        ("a model's 'quotes' stay", "a model's 'quotes' stay"),
+    ],
+)
+def test_readable_turns_latex_isms_into_characters(raw: str, shown: str) -> None:
+    assert readable(raw) == shown
+
+
+def test_links_drop_the_punctuation_that_ends_the_sentence() -> None:
+    text = (
+        "Code: https://github.com/nihaomiao/CVPR23_LFDM. Demo (https://github.com/beyondguo/genius) and "
+        "https://huggingface.co/datasets/a/b, see https://speechresearch.github.io/fastspeech2/."
+    )
+    assert extract_links(text) == [
+        Link("https://github.com/nihaomiao/CVPR23_LFDM", "code"),
+        Link("https://github.com/beyondguo/genius", "code"),
+        Link("https://huggingface.co/datasets/a/b", "huggingface"),
+        Link("https://speechresearch.github.io/fastspeech2/", "project"),
+    ]
+
+
+def test_links_keep_brackets_that_belong_to_the_url_and_appear_once() -> None:
+    text = "see https://en.wikipedia.org/wiki/Gan_(disambiguation)) and again https://en.wikipedia.org/wiki/Gan_(disambiguation)"
+    assert extract_links(text) == [Link("https://en.wikipedia.org/wiki/Gan_(disambiguation)", "project")]
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://github.com/x/y", "code"),
+        ("https://www.github.com/x/y", "code"),
+        ("https://gitlab.com/x/y", "code"),
+        ("https://huggingface.co/spaces/x/y", "huggingface"),
+        ("https://huggingface.co/x/model", "huggingface"),
+        ("https://x.github.io/project", "project"),
+        ("http://example.org", "project"),
+    ],
+)
+def test_links_are_classified_by_host(url: str, kind: str) -> None:
+    assert classify(url) == kind
+
+
+HOSTILE = [
+    "256*256 and 3*3 kernels",
+    "E[Y|X] and P(y|x) | a | b |",
+    "Stable Diffusion [27] and [link](http://x.org) and ![img](x.png)",
+    "<script>alert(1)</script> <b>bold</b> &amp; & <!-- material/tags -->",
+    "{{ x }} {% if y %} {#c#} { .class } {: #id }",
+    "_under_ __strong__ `code` ~~del~~ ==mark== ^^ins^^ ++ctrl+a++ :smile: $x^2$",
+    "1. not a list",
+    "- not a list",
+    "# not a heading",
+    "> not a quote",
+    "*[HTML]: not an abbreviation",
+    "[^1] not a footnote \\ backslash \\* kept",
+    "https://github.com/x/y not a link",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_markdown_text_renders_as_exactly_the_text(text: str) -> None:
+    md = markdown.Markdown(extensions=["attr_list", "abbr", "footnotes", "tables", "admonition", "md_in_html"])
+    html = md.convert(markdown_text(text))
+    soup = BeautifulSoup(html, "lxml")
+    assert soup.get_text() == text
+    assert [el.name for el in soup.find_all(True)] == ["html", "body", "p"]
