@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site serve test lint format check golden clean
+.PHONY: site serve test lint format check golden clean linkcheck lock
 
-$(STAMP): pyproject.toml
+# Installs exactly the pinned, hashed versions of requirements.lock, then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 site: $(STAMP)  ## build site/ from archive/ (strict: any warning fails)
@@ -33,6 +35,13 @@ format: $(STAMP)
 
 golden: $(STAMP)  ## regenerate golden files after an intended change; review the diff
 	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests -k golden
+
+linkcheck: $(STAMP)  ## check every internal link and anchor of site/ offline (run `make site` first)
+	$(BIN)/python scripts/check_links.py site
+
+lock: $(STAMP)  ## refresh requirements.lock from pyproject.toml (add --upgrade for newer versions)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --generate-hashes --extra test --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf site .cache

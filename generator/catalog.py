@@ -73,8 +73,8 @@ class Catalog:
 
     @property
     def used_tags(self) -> list[Tag]:
-        """Tags carried by at least one paper: most papers first, then by name."""
-        return sorted((self.tags[s] for s in self.by_tag), key=lambda t: (-len(self.by_tag[t.slug]), t.name.casefold(), t.slug))
+        """Every tag of the vocabulary, most papers first, then by name (a tag may have none yet)."""
+        return sorted(self.tags.values(), key=lambda t: (-len(self.by_tag.get(t.slug, [])), t.name.casefold(), t.slug))
 
     @property
     def featured(self) -> list[Paper]:
@@ -93,10 +93,14 @@ class Catalog:
         return [(self.tags[s], n) for s, n in ranked[:limit]]
 
 
-def curated_tags(record: Record, automatic: list[str]) -> list[str]:
-    """Final tags: the automatic ones, plus ``tags_add``, minus ``tags_remove``. The curator always wins."""
-    removed = set(record.tags_remove)
-    return sorted({*automatic, *record.tags_add} - removed)
+def curated_tags(record: Record, automatic: list[str], *, add: list[str] | None = None, remove: list[str] | None = None) -> list[str]:
+    """Final tags: the automatic ones, plus ``tags_add``, minus ``tags_remove``. The curator always wins.
+
+    ``add`` and ``remove`` are the record's lists with renamed tags resolved.
+    """
+    added = record.tags_add if add is None else add
+    removed = set(record.tags_remove if remove is None else remove)
+    return sorted({*automatic, *added} - removed)
 
 
 def new_catalog(papers: list[Paper], tags: dict[str, Tag]) -> Catalog:

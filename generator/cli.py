@@ -10,10 +10,12 @@ from datetime import date
 from pathlib import Path
 
 from .archive import Archive
+from .catalog import curated_tags
 from .config import Settings, load_settings
 from .errors import PapersError, ProblemsError
 from .ingest import import_listings
 from .site import generate
+from .tagging import auto_tags, explain, format_explanation, load_taxonomy
 
 
 def _date_arg(value: str) -> date:
@@ -40,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="print the archive as machine-readable data")
     exp.add_argument("--json", action="store_true", required=True, help="a JSON array, one object per paper")
+
+    tags = sub.add_parser("tags", help="the tag vocabulary and the tagger")
+    tags_sub = tags.add_subparsers(dest="tags_command", required=True)
+    explain = tags_sub.add_parser("explain", help="why each tag was given to a paper or refused")
+    explain.add_argument("id", metavar="ID")
 
     gen = sub.add_parser("generate", help="write the generated Markdown pages to a folder, for use without the plugin")
     gen.add_argument("--out", type=Path, required=True, metavar="DIR")
@@ -120,7 +127,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "check": cmd_check, "export": cmd_export, "generate": cmd_generate}
+def cmd_tags(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    taxonomy = load_taxonomy(settings.taxonomy)
+    records = {r.id: r for r in Archive(settings.archive).load()}
+    record = records.get(args.id)
+    if record is None:
+        close = ", ".join(sorted(i for i in records if args.id in i)[:5])
+        raise PapersError(f"no paper with id {args.id!r}" + (f"; did you mean: {close}" if close else "; see `papers export --json`"))
+    verdicts = explain(taxonomy, record.title, record.abstract)
+    final = curated_tags(record, auto_tags(taxonomy, record.title, record.abstract))
+    print(f"{record.id}: {record.title}")
+    print(f"final tags: {', '.join(final) or '(none)'}\n")
+    print(format_explanation(taxonomy, verdicts, added=record.tags_add, removed=record.tags_remove))
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "check": cmd_check, "export": cmd_export, "generate": cmd_generate, "tags": cmd_tags}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -206,7 +206,7 @@ def papers_index(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, st
 def tags_overview(catalog: Catalog) -> str:
     src = "tags/index.md"
     rows = [
-        f"| [{markdown_text(t.name)}]({rel(src, tag_src(t.slug))}) | {len(catalog.by_tag[t.slug])} | {markdown_text(t.description)} |"
+        f"| [{markdown_text(t.name)}]({rel(src, tag_src(t.slug))}) | {len(catalog.by_tag.get(t.slug, []))} | {markdown_text(t.description)} |"
         for t in catalog.used_tags
     ]
     table = "| Tag | Papers | About |\n|---|---:|---|\n" + "\n".join(rows) if rows else "*No tags yet.*"
@@ -257,17 +257,36 @@ def home_page(catalog: Catalog, settings: Settings) -> str:
     if settings.site_description:
         lines.append(markdown_text(settings.site_description) + "\n")
     lines.append(
-        f"**{len(catalog.papers)} papers** · [{len(catalog.by_tag)} tags]({rel(src, 'tags/index.md')}) · "
+        f"**{len(catalog.papers)} papers** · [{len(catalog.tags)} tags]({rel(src, 'tags/index.md')}) · "
         f"[browse all]({rel(src, papers_src())}) · [by month]({rel(src, 'archive/index.md')}) · [about]({rel(src, 'about.md')})\n"
     )
     latest = catalog.papers[: settings.home_latest]
     lines.append("## Latest additions\n\n" + ("\n".join(paper_item(src, p, catalog) for p in latest) or "*No papers yet.*") + "\n")
     if catalog.featured:
         lines.append("## Featured\n\n" + "\n".join(paper_item(src, p, catalog) for p in catalog.featured) + "\n")
-    chips = " ".join(f"[{markdown_text(t.name)} ({len(catalog.by_tag[t.slug])})]({rel(src, tag_src(t.slug))}){{ .md-tag }}" for t in catalog.used_tags)
+    chips = " ".join(
+        f"[{markdown_text(t.name)} ({len(catalog.by_tag[t.slug])})]({rel(src, tag_src(t.slug))}){{ .md-tag }}"
+        for t in catalog.used_tags
+        if t.slug in catalog.by_tag
+    )
     if chips:
         lines.append(f"## Tags\n\n{chips}\n{{ .md-tags }}\n")
     return "\n".join(lines)
+
+
+def redirect_html(target: str) -> bytes:
+    """A static page that sends readers of a renamed tag's old URL to its new one."""
+    target = html_text(target)
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Moved</title>'
+        f'<meta http-equiv="refresh" content="0; url={target}"><link rel="canonical" href="{target}">'
+        f'<meta name="robots" content="noindex"></head><body><p>This tag was renamed: <a href="{target}">{target}</a>.</p></body></html>\n'
+    ).encode()
+
+
+def alias_redirects(aliases: dict[str, str]) -> dict[str, bytes]:
+    """``tags/<old>/index.html`` redirecting to ``tags/<new>/`` for every renamed tag."""
+    return {f"tags/{old}/index.html": redirect_html(f"../{new}/") for old, new in sorted(aliases.items())}
 
 
 def render_pages(catalog: Catalog, settings: Settings) -> dict[str, str]:

@@ -1,39 +1,89 @@
-"""The build, start to end: archive -> catalog -> pages (and feeds). No MkDocs in here."""
+"""The build, start to end: archive -> catalog -> pages and feeds. No MkDocs in here."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .archive import Archive
 from .catalog import Catalog, Paper, Tag, curated_tags, new_catalog
 from .config import Settings
-from .pages import render_pages
+from .errors import Problem, ProblemsError
+from .pages import alias_redirects, render_pages
 from .records import Record
+from .related import cached_related, document
+from .tagging import Taxonomy, load_taxonomy, tag_all
+
+NOTE_LINK_RE = re.compile(r"\[\[([^\[\]\s]+)\]\]")
 
 
 @dataclass
 class Site:
-    """Everything a host needs to publish: the catalog, Markdown pages and feed files."""
+    """Everything a host needs to publish: the catalog, Markdown pages and other files (feeds)."""
 
     catalog: Catalog
     pages: dict[str, str]
     files: dict[str, bytes] = field(default_factory=dict)
+    taxonomy: Taxonomy | None = None
 
 
-def _tag_for(slug: str) -> Tag:
-    return Tag(slug, slug.replace("-", " ").capitalize())
+def _resolve_curated(record: Record, taxonomy: Taxonomy, where: str, problems: list[Problem]) -> tuple[list[str], list[str]]:
+    """The record's tags_add and tags_remove with renamed tags resolved; unknown tags are problems."""
+    resolved: list[list[str]] = []
+    for key, slugs in (("tags_add", record.tags_add), ("tags_remove", record.tags_remove)):
+        current = []
+        for slug in slugs:
+            target = taxonomy.resolve(slug)
+            if target is None:
+                problems.append(Problem(where, None, f"{key}: unknown tag {slug!r}; use a tag of {taxonomy.path} or add it there"))
+            else:
+                current.append(target)
+        resolved.append(current)
+    return resolved[0], resolved[1]
 
 
-def build_catalog(records: list[Record], settings: Settings) -> Catalog:
-    """The whole in-memory model, computed once before anything is rendered."""
-    papers = [Paper(record, curated_tags(record, [])) for record in records]
-    tags = {slug: _tag_for(slug) for paper in papers for slug in paper.tags}
+def note_references(record: Record) -> list[str]:
+    """Ids a curator's note links to with ``[[paper-id]]``, in order, once each."""
+    return list(dict.fromkeys(NOTE_LINK_RE.findall(record.note)))
+
+
+def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy, archive: Archive | None = None) -> Catalog:
+    """The whole in-memory model, computed once before anything is rendered.
+
+    Raises ``ProblemsError`` naming each record with an unknown tag or note link.
+    """
+    problems: list[Problem] = []
+    ids = {r.id for r in records}
+    papers = []
+    automatic_tags = tag_all(taxonomy, [(r.title, r.abstract) for r in records], settings.cache_dir)
+    for record, automatic in zip(records, automatic_tags, strict=True):
+        where = str(archive.path_for(record.id)) if archive else record.id
+        add, remove = _resolve_curated(record, taxonomy, where, problems)
+        papers.append(Paper(record, curated_tags(record, automatic, add=add, remove=remove)))
+        for target in note_references(record):
+            if target not in ids:
+                problems.append(Problem(where, None, f"note: [[{target}]] is not the id of any paper; fix the id or remove the link"))
+    if problems:
+        raise ProblemsError(problems, f"{len(problems)} problem(s) in the archive")
+    tags = {slug: Tag(rule.slug, rule.name, rule.description) for slug, rule in taxonomy.rules.items()}
+    names = {slug: tag.name for slug, tag in tags.items()}
+    docs = [document(p.id, p.record.title, p.record.abstract, p.tags) for p in papers]
+    related, _ = cached_related(docs, settings.cache_dir, k=settings.related_count, tag_names=names)
+    by_id = {p.id: p for p in papers}
+    for paper in papers:
+        paper.related = related.get(paper.id, [])
+    for paper in sorted(papers, key=lambda p: p.id):
+        for target in note_references(paper.record):
+            if target != paper.id:
+                by_id[target].referenced_by.append(paper.id)
     return new_catalog(papers, tags)
 
 
 def generate(settings: Settings, records: list[Record] | None = None) -> Site:
     """Build the site model and render it. ``records`` defaults to the archive's."""
+    archive = Archive(settings.archive)
     if records is None:
-        records = Archive(settings.archive).load()
-    catalog = build_catalog(records, settings)
-    return Site(catalog, render_pages(catalog, settings))
+        records = archive.load()
+    taxonomy = load_taxonomy(settings.taxonomy)
+    catalog = build_catalog(records, settings, taxonomy, archive)
+    return Site(catalog, render_pages(catalog, settings), alias_redirects(taxonomy.aliases), taxonomy)

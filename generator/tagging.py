@@ -1,0 +1,325 @@
+"""Tagging: the taxonomy, and an explainable, deterministic tagger over title and abstract.
+
+Each tag's evidence is a list of terms with weights (see the comments at the
+top of ``data/taxonomy.yaml``). A term counts fully in the title and with
+diminishing returns in the abstract, so a real subject (repeated, or in the
+title) outweighs a passing mention; mentions after "unlike", "instead of"…
+do not count at all. Tags are computed at build time, never stored in records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import PapersError
+from .records import TAG_RE
+from .text import readable
+
+TAGGER_VERSION = "1"  # bump when the scoring rules below change, to invalidate cached tags
+STRENGTHS = {"title": 2.0, "decisive": 2.0, "strong": 1.0, "weak": 0.5}
+TITLE_ONLY = "title"  # terms that are evidence only in a title ("A Survey of…")
+TITLE_FACTOR = 1.0
+ABSTRACT_FACTORS = (0.6, 0.4, 0.2)  # first, second and third mention; later ones add nothing
+
+# A mention is "in passing" when its clause says it is not the subject.
+_PASSING_BEFORE = re.compile(
+    r"\b(unlike|instead of|rather than|without|compared (to|with)|than|other than|alternatives? to|as opposed to|in contrast to|"
+    r"beyond|outperform\w*|surpass\w*|not|no need for|free of|replac\w+)\b[^,;:.()]*$",
+    re.IGNORECASE,
+)
+_PASSING_AFTER = re.compile(r"^-?free\b", re.IGNORECASE)
+_CLAUSE_START = re.compile(r"[,;:.!?()\[\]]")
+
+
+class TaxonomyError(PapersError):
+    """The taxonomy file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One piece of evidence: a pattern and its weight."""
+
+    pattern: str
+    weight: float
+    regex: re.Pattern[str]
+    title_only: bool = False
+
+
+@dataclass(frozen=True)
+class TagRule:
+    """A tag of the taxonomy and the evidence the tagger uses for it."""
+
+    slug: str
+    name: str
+    description: str
+    terms: tuple[Term, ...]
+    exclude: tuple[re.Pattern[str], ...] = ()
+    implies: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    threshold: float = 1.0
+    title_regex: re.Pattern[str] | None = None
+    abstract_regex: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The vocabulary: tags in file order, and old slugs (aliases) pointing to current ones."""
+
+    rules: dict[str, TagRule]
+    aliases: dict[str, str]
+    path: Path
+
+    def resolve(self, slug: str) -> str | None:
+        """The current slug for ``slug`` (itself, or the tag it was renamed to); None if unknown."""
+        if slug in self.rules:
+            return slug
+        return self.aliases.get(slug)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A term found for a tag, where, how often, and the points it scored."""
+
+    term: str
+    where: str
+    count: int
+    passing: int
+    points: float
+
+
+@dataclass
+class Verdict:
+    """Why a tag was given or refused."""
+
+    slug: str
+    score: float
+    threshold: float
+    findings: list[Finding] = field(default_factory=list)
+    implied_by: list[str] = field(default_factory=list)
+
+    @property
+    def given(self) -> bool:
+        return self.score >= self.threshold or bool(self.implied_by)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def _combined(terms: tuple[Term, ...], indexes: list[int]) -> re.Pattern[str] | None:
+    """One alternation of many terms, each its own group ``t<index>``: one scan of the text
+    instead of one per term, several times faster. At a given position the first
+    alternative wins, and terms are in strength order, so a span counts for its strongest term."""
+    if not indexes:
+        return None
+    alternatives = "|".join(f"(?P<t{i}>{terms[i].pattern})" for i in indexes)
+    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
+
+
+def _compile(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE)
+    except re.error as exc:
+        raise TaxonomyError(f"{where}: {pattern!r} is not a valid regular expression ({exc}); fix or quote it") from None
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TaxonomyError(f"{where}: expected a list of strings, got {value!r}")
+    return value
+
+
+def _rule(data: Any, index: int, file: str, default_threshold: float) -> TagRule:
+    where = f"{file}: tags[{index}]"
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{where}: expected a mapping with slug, name, description, evidence")
+    slug = data.get("slug")
+    if not isinstance(slug, str) or not TAG_RE.match(slug):
+        raise TaxonomyError(f"{where}.slug: expected a slug of lower-case letters, digits and hyphens, got {slug!r}")
+    where = f"{file}: tag {slug}"
+    for key in ("name", "description"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise TaxonomyError(f"{where}.{key}: expected non-empty text")
+    unknown = set(data) - {"slug", "name", "description", "evidence", "exclude", "implies", "aliases", "threshold"}
+    if unknown:
+        raise TaxonomyError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    evidence = data.get("evidence") or {}
+    if not isinstance(evidence, dict) or set(evidence) - set(STRENGTHS):
+        raise TaxonomyError(f"{where}.evidence: expected a mapping with keys {', '.join(STRENGTHS)}")
+    terms = tuple(
+        Term(p, STRENGTHS[strength], _compile(p, f"{where}.evidence.{strength}"), strength == TITLE_ONLY)
+        for strength in STRENGTHS
+        for p in _strings(evidence.get(strength), f"{where}.evidence.{strength}")
+    )
+    threshold = data.get("threshold", default_threshold)
+    if not isinstance(threshold, (int, float)) or threshold <= 0:
+        raise TaxonomyError(f"{where}.threshold: expected a positive number, got {threshold!r}")
+    return TagRule(
+        slug=slug,
+        name=data["name"].strip(),
+        description=data["description"].strip(),
+        terms=terms,
+        title_regex=_combined(terms, list(range(len(terms)))),
+        abstract_regex=_combined(terms, [i for i, t in enumerate(terms) if not t.title_only]),
+        exclude=tuple(_compile(p, f"{where}.exclude") for p in _strings(data.get("exclude"), f"{where}.exclude")),
+        implies=tuple(_strings(data.get("implies"), f"{where}.implies")),
+        aliases=tuple(_strings(data.get("aliases"), f"{where}.aliases")),
+        threshold=float(threshold),
+    )
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    """Read and validate a taxonomy file; every error names the file and the tag."""
+    file = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TaxonomyError(f"{file}: taxonomy file not found; check the papers plugin's taxonomy option") from None
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{file}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("tags"), list):
+        raise TaxonomyError(f"{file}: expected a mapping with a 'tags' list")
+    default_threshold = data.get("threshold", 1.0)
+    rules: dict[str, TagRule] = {}
+    aliases: dict[str, str] = {}
+    for index, item in enumerate(data["tags"]):
+        rule = _rule(item, index, file, default_threshold)
+        if rule.slug in rules or rule.slug in aliases:
+            raise TaxonomyError(f"{file}: tag {rule.slug} is defined twice")
+        rules[rule.slug] = rule
+        for alias in rule.aliases:
+            if not TAG_RE.match(alias) or alias in aliases:
+                raise TaxonomyError(f"{file}: tag {rule.slug}.aliases: {alias!r} is not a slug or is used twice")
+            aliases[alias] = rule.slug
+    for rule in rules.values():
+        for target in rule.implies:
+            if target not in rules:
+                raise TaxonomyError(f"{file}: tag {rule.slug}.implies: unknown tag {target!r}")
+    clash = set(aliases) & set(rules)
+    if clash:
+        raise TaxonomyError(f"{file}: {', '.join(sorted(clash))} is both a tag and an alias")
+    return Taxonomy(rules, aliases, path)
+
+
+# --- scoring -------------------------------------------------------------------------------
+
+
+def _in_passing(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 80) : start]
+    clause = _CLAUSE_START.split(before)[-1]
+    return bool(_PASSING_BEFORE.search(clause)) or bool(_PASSING_AFTER.match(text[end:]))
+
+
+def _blank(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
+    """``text`` with every excluded phrase replaced by spaces (offsets unchanged)."""
+    for pattern in patterns:
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def _score_field(rule: TagRule, text: str, where: str) -> list[Finding]:
+    regex = rule.title_regex if where == "title" else rule.abstract_regex
+    if regex is None:
+        return []
+    text = _blank(text, rule.exclude)
+    counted: dict[int, int] = {}
+    passing: dict[int, int] = {}
+    for match in regex.finditer(text):
+        index = int(match.lastgroup[1:])  # type: ignore[index]
+        bucket = passing if _in_passing(text, *match.span()) else counted
+        bucket[index] = bucket.get(index, 0) + 1
+    findings = []
+    for index in sorted(set(counted) | set(passing)):
+        term, hits = rule.terms[index], counted.get(index, 0)
+        if where == "title":
+            points = term.weight * TITLE_FACTOR if hits else 0.0
+        else:
+            points = term.weight * sum(ABSTRACT_FACTORS[:hits])
+        findings.append(Finding(term.pattern, where, hits + passing.get(index, 0), passing.get(index, 0), round(points, 3)))
+    return findings
+
+
+def explain(taxonomy: Taxonomy, title: str, abstract: str) -> list[Verdict]:
+    """A verdict for every tag, in taxonomy order: the evidence found, its score and the threshold."""
+    title, abstract = readable(title), readable(abstract)
+    verdicts = {}
+    for rule in taxonomy.rules.values():
+        findings = _score_field(rule, title, "title") + _score_field(rule, abstract, "abstract")
+        score = round(sum(f.points for f in findings), 3)
+        verdicts[rule.slug] = Verdict(rule.slug, score, rule.threshold, findings)
+    for rule in taxonomy.rules.values():
+        if verdicts[rule.slug].score >= rule.threshold:
+            for target in rule.implies:
+                verdicts[target].implied_by.append(rule.slug)
+    return list(verdicts.values())
+
+
+def auto_tags(taxonomy: Taxonomy, title: str, abstract: str) -> list[str]:
+    """The tags the tagger gives a paper, sorted."""
+    return sorted(v.slug for v in explain(taxonomy, title, abstract) if v.given)
+
+
+def _paper_key(title: str, abstract: str) -> str:
+    return hashlib.sha1(f"{title}\0{abstract}".encode()).hexdigest()
+
+
+def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path | None = None) -> list[list[str]]:
+    """``auto_tags`` for many (title, abstract) pairs, reusing earlier results for unchanged papers.
+
+    The cache is keyed by the taxonomy file's content, so editing the taxonomy
+    re-tags everything, and editing a paper re-tags that paper only.
+    """
+    digest = hashlib.sha256(TAGGER_VERSION.encode() + taxonomy.path.read_bytes()).hexdigest()[:16]
+    path = cache_dir / f"tags-{digest}.json" if cache_dir is not None else None
+    known: dict[str, list[str]] = {}
+    if path is not None and path.exists():
+        try:
+            known = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            known = {}  # a damaged cache is rebuilt
+    result, fresh = [], {}
+    for title, abstract in papers:
+        key = _paper_key(title, abstract)
+        tags = known.get(key)
+        if tags is None:
+            tags = auto_tags(taxonomy, title, abstract)
+        fresh[key] = tags
+        result.append(tags)
+    if path is not None and fresh != known:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("tags-*.json"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(fresh, handle, separators=(",", ":"), sort_keys=True)
+        os.replace(tmp, path)
+    return result
+
+
+def format_explanation(taxonomy: Taxonomy, verdicts: list[Verdict], *, added: list[str], removed: list[str]) -> str:
+    """``papers tags explain``: one block per tag, given ones first."""
+    lines = []
+    for verdict in sorted(verdicts, key=lambda v: (not v.given, -v.score, v.slug)):
+        rule = taxonomy.rules[verdict.slug]
+        state = "GIVEN  " if verdict.given else "refused"
+        if verdict.slug in removed:
+            state = "removed by curator (tags_remove)"
+        elif verdict.slug in added and not verdict.given:
+            state = "added by curator (tags_add)"
+        lines.append(f"{state} {verdict.slug}: score {verdict.score:g} / threshold {verdict.threshold:g}  ({rule.name})")
+        for f in verdict.findings:
+            extra = f", {f.passing} in passing (not counted)" if f.passing else ""
+            lines.append(f"    {f.where:8} /{f.term}/ ×{f.count}{extra}: +{f.points:g}")
+        if verdict.implied_by:
+            lines.append(f"    implied by {', '.join(verdict.implied_by)}")
+    return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""The GitHub workflows: valid against GitHub's workflow schema (offline), and doing what they promise."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CI = ROOT / ".github" / "workflows" / "ci.yml"
+DEPLOY = ROOT / ".github" / "workflows" / "deploy.yml"
+PAGES_ACTIONS = ("actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages")
+
+
+def load(path: Path) -> dict[str, Any]:
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key `on` as the boolean True.
+    workflow["on"] = workflow.pop(True, workflow.get("on"))
+    return workflow
+
+
+def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def step_using(workflow: dict[str, Any], action: str) -> dict[str, Any]:
+    found = [step for step in steps(workflow) if step.get("uses", "").split("@")[0] == action]
+    assert len(found) == 1, f"expected one step using {action}, found {len(found)}"
+    return found[0]
+
+
+def commands(workflow: dict[str, Any]) -> list[str]:
+    return [step["run"].strip() for step in steps(workflow) if "run" in step]
+
+
+def makefile_targets() -> set[str]:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return set(re.findall(r"^([A-Za-z][\w-]*)\s*:(?!=)", text, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("path", [CI, DEPLOY], ids=lambda p: p.name)
+def test_workflow_is_valid_against_github_schema(path: Path) -> None:
+    # check-jsonschema's vendored copy of the schema: nothing is fetched.
+    command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", [CI, DEPLOY], ids=lambda p: p.name)
+def test_actions_are_pinned_to_a_major_version(path: Path) -> None:
+    for step in steps(load(path)):
+        if "uses" in step:
+            assert re.fullmatch(r"[\w-]+/[\w-]+@v\d+", step["uses"]), step["uses"]
+
+
+def test_python_is_311_with_pip_cache_keyed_on_the_lock() -> None:
+    for path in (CI, DEPLOY):
+        setup = step_using(load(path), "actions/setup-python")["with"]
+        assert setup == {"python-version": "3.11", "cache": "pip", "cache-dependency-path": "requirements.lock"}, path.name
+
+
+def test_ci_runs_on_push_and_pull_request() -> None:
+    assert set(load(CI)["on"]) == {"push", "pull_request"}
+
+
+def test_ci_tests_builds_and_checks_links_with_make() -> None:
+    assert commands(load(CI)) == ["make test", "make site", "make linkcheck"]
+
+
+def test_ci_uploads_the_built_site() -> None:
+    upload = step_using(load(CI), "actions/upload-artifact")
+    assert upload["with"]["path"].rstrip("/") == "site"
+
+
+def test_deploy_runs_on_push_to_main_and_by_hand() -> None:
+    on = load(DEPLOY)["on"]
+    assert on["push"] == {"branches": ["main"]}
+    assert "workflow_dispatch" in on
+
+
+def test_deploy_uses_the_official_pages_actions() -> None:
+    deploy = load(DEPLOY)
+    for action in PAGES_ACTIONS:
+        step_using(deploy, action)
+
+
+def test_deploy_permissions_and_concurrency() -> None:
+    deploy = load(DEPLOY)
+    assert deploy["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert deploy["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+
+
+def test_deploy_job_publishes_to_the_github_pages_environment() -> None:
+    jobs = load(DEPLOY)["jobs"]
+    [job] = [job for job in jobs.values() if any(s.get("uses", "").startswith("actions/deploy-pages@") for s in job["steps"])]
+    assert job["environment"] == {"name": "github-pages", "url": "${{ steps.deployment.outputs.page_url }}"}
+    assert step_using({"jobs": {"deploy": job}}, "actions/deploy-pages")["id"] == "deployment"
+
+
+def test_deploy_builds_with_the_local_make_target() -> None:
+    assert commands(load(DEPLOY)) == ["make site"]
+    assert "site" in makefile_targets()
+
+
+def test_deploy_site_url_comes_from_pages_unless_the_repository_sets_it() -> None:
+    deploy = load(DEPLOY)
+    assert step_using(deploy, "actions/configure-pages")["id"] == "pages"
+    [build] = [step for step in steps(deploy) if step.get("run", "").strip() == "make site"]
+    assert build["env"] == {"SITE_URL": "${{ vars.SITE_URL || format('{0}/', steps.pages.outputs.base_url) }}"}
+    mkdocs_yml = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert re.search(r"^site_url:\s*!ENV\s*\[\s*SITE_URL\s*,", mkdocs_yml, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("target", ["test", "site", "linkcheck"])
+def test_every_make_target_the_workflows_run_exists(target: str) -> None:
+    used = {command.split()[1] for path in (CI, DEPLOY) for command in commands(load(path)) if command.startswith("make ")}
+    assert target in used
+    assert target in makefile_targets()
