@@ -81,14 +81,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    site = generate(settings)
+    site = generate(settings, feeds=False)
     print(f"ok: {len(site.catalog.papers)} records in {settings.archive}, no problems")
     return 0
 
 
 def export_rows(settings: Settings) -> list[dict]:
     """The archive as JSON-ready rows, newest first: the machine-readable view other tools rely on."""
-    catalog = generate(settings).catalog
+    catalog = generate(settings, feeds=False).catalog
     return [
         {
             "id": p.id,

@@ -52,14 +52,19 @@ def papers_src(page: int = 1) -> str:
 # --- front matter and small pieces ---------------------------------------------
 
 
-def front_matter(title: str) -> str:
-    """Front matter that sets the page title, HTML-escaped.
+def front_matter(title: str, **extra: str) -> str:
+    """Front matter that sets the page title, HTML-escaped, and any ``extra`` fields.
 
     Themes print ``page.title`` unescaped (``<title>``, header, search index);
     left to MkDocs, a title taken from the H1 is unescaped again, so
     ``</title><script>`` in a paper title would become markup.
     """
-    return "---\n" + yaml.safe_dump({"title": html_text(title)}, allow_unicode=True, width=1_000_000) + "---\n\n"
+    fields = {"title": html_text(title), **extra}
+    return "---\n" + yaml.safe_dump(fields, allow_unicode=True, width=1_000_000, sort_keys=False) + "---\n\n"
+
+
+def subscribe_link(src: str, feed: str) -> str:
+    return f"[:material-rss: Subscribe (RSS)]({rel(src, feed)}){{ .papers-subscribe }}"
 
 
 def tag_chips(src: str, tags: Sequence[Tag]) -> str:
@@ -218,10 +223,12 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[
 
     def head(src: str, pager: Pager) -> str:
         title = tag.name + ("" if pager.page == 1 else f", page {pager.page}")
-        lines = [front_matter(title) + f"# {markdown_text(title)}\n"]
+        feed = f"tags/{tag.slug}/feed.xml"
+        lines = [front_matter(title, tag=tag.slug) + f"# {markdown_text(title)}\n"]
         if tag.description:
             lines.append(markdown_text(tag.description) + "\n{ .papers-tag-description }\n")
-        lines.append(f"{len(papers)} paper{'s' if len(papers) != 1 else ''}, newest first. [All tags]({rel(src, 'tags/index.md')})\n")
+        count = f"{len(papers)} paper{'s' if len(papers) != 1 else ''}, newest first"
+        lines.append(f"{count}. [All tags]({rel(src, 'tags/index.md')}) · {subscribe_link(src, feed)}\n")
         co = catalog.co_tags(tag.slug)
         if co and pager.page == 1:
             chips = " ".join(f"[{markdown_text(t.name)} ({n})]({rel(src, tag_src(t.slug))}){{ .md-tag }}" for t, n in co)
@@ -260,6 +267,7 @@ def home_page(catalog: Catalog, settings: Settings) -> str:
         f"**{len(catalog.papers)} papers** · [{len(catalog.tags)} tags]({rel(src, 'tags/index.md')}) · "
         f"[browse all]({rel(src, papers_src())}) · [by month]({rel(src, 'archive/index.md')}) · [about]({rel(src, 'about.md')})\n"
     )
+    lines.append(f"{subscribe_link(src, 'feed.xml')}: new papers in your feed reader; every tag has [its own feed]({rel(src, 'tags/index.md')}).\n")
     latest = catalog.papers[: settings.home_latest]
     lines.append("## Latest additions\n\n" + ("\n".join(paper_item(src, p, catalog) for p in latest) or "*No papers yet.*") + "\n")
     if catalog.featured:

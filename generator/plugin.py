@@ -17,10 +17,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from .config import Settings
 from .errors import PapersError
-from .site import generate
+from .feeds import discovery_links
+from .site import Site, generate
 
 log = logging.getLogger("mkdocs.plugins.papers")
 
@@ -50,6 +52,7 @@ class PapersConfig(base.Config):
 
 class PapersPlugin(BasePlugin[PapersConfig]):
     settings: Settings
+    site: Site
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         options = dict(self.config)
@@ -62,7 +65,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         try:
-            site = generate(self.settings)
+            self.site = site = generate(self.settings)
         except PapersError as exc:
             raise PluginError(f"papers: {exc}") from exc
         for src_uri, markdown in site.pages.items():
@@ -73,6 +76,11 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         for src_uri, content in site.files.items():
             files.append(File.generated(config, src_uri, content=content))
         return files
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        # Feed discovery for every page, whatever the theme: the archive's feed, and a tag page's own.
+        tag = self.site.catalog.tags.get(page.meta.get("tag", "")) if page.meta else None
+        return output.replace("</head>", discovery_links(self.settings, tag) + "\n</head>", 1)
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:
         # Archive edits (and taxonomy edits) rebuild the site; nothing we write is watched.

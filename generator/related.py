@@ -26,7 +26,9 @@ from .catalog import Related
 from .text import readable
 
 TAG_WEIGHT = 0.1  # the best of those compared by scripts/related_quality.py
-CHUNK = 512
+CHUNK = 1024
+TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find and score similar papers
+EXACT_LIMIT = 20_000  # up to this many papers, similarity uses every term (exact cosine)
 CACHE_VERSION = 1
 
 
@@ -48,7 +50,7 @@ def _vectorize(docs: Sequence[Document]) -> tuple[sparse.csr_matrix, np.ndarray]
         ngram_range=(1, 2),
         sublinear_tf=True,
         stop_words="english",
-        min_df=1 if len(docs) < 1000 else 2,  # a term in one paper links it to nothing
+        min_df=1 if len(docs) < 1000 else 2,  # a term in one paper links it to nothing (small archives keep it: it still shapes the norm)
         max_df=0.5 if len(docs) >= 20 else 1.0,  # a term in half the archive says nothing about a pair
         dtype=np.float32,
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b",
@@ -60,33 +62,55 @@ def _vectorize(docs: Sequence[Document]) -> tuple[sparse.csr_matrix, np.ndarray]
     return matrix.tocsr(), vectorizer.get_feature_names_out()
 
 
-def _tag_matrix(docs: Sequence[Document]) -> tuple[sparse.csr_matrix, list[str]]:
-    vocabulary = sorted({t for d in docs for t in d.tags})
-    index = {t: i for i, t in enumerate(vocabulary)}
-    rows, cols = [], []
+def _tag_bits(docs: Sequence[Document]) -> np.ndarray:
+    """Each paper's tags as a row of 64-bit masks: overlap is then a popcount, however many papers."""
+    vocabulary = {t: i for i, t in enumerate(sorted({t for d in docs for t in d.tags}))}
+    bits = np.zeros((len(docs), max(1, -(-len(vocabulary) // 64))), dtype=np.uint64)
     for row, doc in enumerate(docs):
         for tag in doc.tags:
-            rows.append(row)
-            cols.append(index[tag])
-    data = np.ones(len(rows), dtype=np.float32)
-    return sparse.csr_matrix((data, (rows, cols)), shape=(len(docs), max(1, len(vocabulary)))), vocabulary
+            word, bit = divmod(vocabulary[tag], 64)
+            bits[row, word] |= np.uint64(1) << np.uint64(bit)
+    return bits
 
 
-def _top_k(scores: np.ndarray, first: int, k: int) -> np.ndarray:
-    """For each row of a chunk of scores, the columns of its ``k`` best, best first.
+def _jaccard(bits: np.ndarray, i: int, others: np.ndarray | slice) -> np.ndarray:
+    """Jaccard overlap of paper ``i``'s tags with those of ``others``."""
+    inter = np.bitwise_count(bits[others] & bits[i]).sum(axis=1)
+    union = np.bitwise_count(bits[others] | bits[i]).sum(axis=1)
+    return np.divide(inter, union, out=np.zeros(len(inter), dtype=np.float64), where=union > 0)
 
-    Row ``r`` is paper ``first + r`` and never its own neighbour. Scores are
-    rounded to 6 decimals and nudged by a tiny amount that grows with the
-    column, so equal scores rank by column, that is by id, and the whole
-    selection stays vectorised.
+
+def _keep_top_terms(matrix: sparse.csr_matrix, limit: int) -> sparse.csr_matrix:
+    """Each row cut to its ``limit`` heaviest terms, then re-normalised.
+
+    A paper's most distinctive terms carry its similarity; the commonest words
+    ("model", "results") weigh little but link every paper to every other, and
+    would make the similarity product dense: quadratic in the archive's size.
     """
-    rows, n = scores.shape
-    keyed = np.round(scores.astype(np.float64), 6) - np.arange(n) * 1e-12
-    keyed[np.arange(rows), np.arange(first, first + rows)] = -np.inf
-    k = min(k, n - 1)
-    picked = np.argpartition(-keyed, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(keyed, picked, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(picked, order, axis=1)
+    pruned = matrix.copy()
+    for row in range(pruned.shape[0]):
+        lo, hi = pruned.indptr[row], pruned.indptr[row + 1]
+        if hi - lo > limit:
+            values = pruned.data[lo:hi]
+            cut = np.partition(values, hi - lo - limit)[hi - lo - limit]
+            keep = values >= cut
+            keep[np.flatnonzero(keep)[limit:]] = False  # equal weights at the cut: keep the first ones
+            values[~keep] = 0
+    pruned.eliminate_zeros()
+    norms = np.sqrt(np.asarray(pruned.multiply(pruned).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    return sparse.csr_matrix(sparse.diags(1 / norms) @ pruned, dtype=np.float32)
+
+
+def _rank(columns: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
+    """The ``k`` best columns, best first; equal scores (to 6 decimals) by column, that is by id."""
+    rounded = np.round(scores, 6)
+    if len(columns) > 4 * k:  # only the scores at or above the k-th best can make it: sort just those
+        kth = np.partition(rounded, len(rounded) - k)[len(rounded) - k]
+        keep = rounded >= kth
+        columns, rounded = columns[keep], rounded[keep]
+    order = np.lexsort((columns, -rounded))[:k]
+    return [int(c) for c in columns[order]]
 
 
 def _shared_terms(matrix: sparse.csr_matrix, terms: np.ndarray, i: int, j: int, limit: int = 4) -> list[str]:
@@ -119,35 +143,49 @@ def compute_related(
     tag_weight: float = TAG_WEIGHT,
     tag_names: dict[str, str] | None = None,
     chunk: int = CHUNK,
+    top_terms: int | None = None,
 ) -> dict[str, list[Related]]:
     """The ``k`` most related papers of every paper, best first, with reasons.
 
-    Every paper of an archive of two or more gets ``k`` (or all the others):
-    when nothing is similar the order falls back to id, deterministically.
+    Candidates are the papers sharing at least one term (a sparse product,
+    chunk by chunk); each is scored by content and tags. Above ``EXACT_LIMIT``
+    papers only each paper's ``TOP_TERMS`` heaviest terms are used, which keeps
+    the product sparse. A paper with fewer than ``k`` candidates is topped up
+    from the whole archive by tag overlap, then by id, so every paper of an
+    archive of two or more gets ``k`` (or all the others), deterministically.
     """
     docs = sorted(docs, key=lambda d: d.id)
     if len(docs) < 2 or k <= 0:
         return {d.id: [] for d in docs}
+    k = min(k, len(docs) - 1)
     matrix, terms = _vectorize(docs)
-    tags, _ = _tag_matrix(docs)
-    tag_counts = np.asarray(tags.sum(axis=1)).ravel().astype(np.float32)
-    tags_t, matrix_t = tags.T.tocsr(), matrix.T.tocsr()
+    if top_terms is None and len(docs) > EXACT_LIMIT:
+        top_terms = TOP_TERMS  # exact similarity would make the product dense: quadratic time
+    similar = matrix if top_terms is None else _keep_top_terms(matrix, top_terms)
+    similar_t = similar.T.tocsr()
+    bits = _tag_bits(docs)
+    names = tag_names or {}
     result: dict[str, list[Related]] = {}
     for start in range(0, len(docs), chunk):
-        stop = min(start + chunk, len(docs))
-        scores = (matrix[start:stop] @ matrix_t).toarray()
-        scores *= 1 - tag_weight
-        inter = (tags[start:stop] @ tags_t).toarray()
-        union = tag_counts[start:stop, None] + tag_counts[None, :] - inter
-        np.divide(inter, union, out=inter, where=union > 0)
-        scores += tag_weight * inter
-        del inter, union
-        picks = _top_k(scores, start, k)
-        for row, columns in enumerate(picks):
+        block = (similar[start : min(start + chunk, len(docs))] @ similar_t).tocsr()
+        block.sort_indices()  # columns ascending: a pick's score is found by binary search
+        for row in range(block.shape[0]):
             i = start + row
-            result[docs[i].id] = [
-                Related(docs[j].id, round(float(scores[row, j]), 4), _reasons(i, int(j), docs, matrix, terms, tag_names or {})) for j in columns
-            ]
+            lo, hi = block.indptr[row], block.indptr[row + 1]
+            columns, content = block.indices[lo:hi], block.data[lo:hi].astype(np.float64)
+            mine = columns != i
+            columns, content = columns[mine], content[mine]
+            scores = (1 - tag_weight) * content + tag_weight * _jaccard(bits, i, columns)
+            picks = _rank(columns, scores, k)
+            score_of = {j: float(scores[np.searchsorted(columns, j)]) for j in picks}
+            if len(picks) < k:  # too few papers share a term: top up by tag overlap, then id
+                everyone = tag_weight * _jaccard(bits, i, slice(None))
+                everyone[i] = -1.0
+                everyone[columns] = -1.0
+                extra = _rank(np.arange(len(docs)), everyone, k - len(picks))
+                picks += extra
+                score_of.update((j, max(0.0, float(everyone[j]))) for j in extra)
+            result[docs[i].id] = [Related(docs[j].id, round(score_of[j], 4), _reasons(i, j, docs, matrix, terms, names)) for j in picks]
     return result
 
 

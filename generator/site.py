@@ -9,6 +9,7 @@ from .archive import Archive
 from .catalog import Catalog, Paper, Tag, curated_tags, new_catalog
 from .config import Settings
 from .errors import Problem, ProblemsError
+from .feeds import render_feeds
 from .pages import alias_redirects, render_pages
 from .records import Record
 from .related import cached_related, document
@@ -79,11 +80,17 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
     return new_catalog(papers, tags)
 
 
-def generate(settings: Settings, records: list[Record] | None = None) -> Site:
-    """Build the site model and render it. ``records`` defaults to the archive's."""
+def generate(settings: Settings, records: list[Record] | None = None, *, feeds: bool = True) -> Site:
+    """Build the site model and render it: pages, then feeds last. ``records`` defaults to the archive's.
+
+    Feeds need an absolute ``site_url``; ``feeds=False`` skips them (checks and exports).
+    """
     archive = Archive(settings.archive)
     if records is None:
         records = archive.load()
     taxonomy = load_taxonomy(settings.taxonomy)
     catalog = build_catalog(records, settings, taxonomy, archive)
-    return Site(catalog, render_pages(catalog, settings), alias_redirects(taxonomy.aliases), taxonomy)
+    files = alias_redirects(taxonomy.aliases)
+    if feeds:
+        files.update(render_feeds(catalog, settings, taxonomy.aliases))
+    return Site(catalog, render_pages(catalog, settings), files, taxonomy)

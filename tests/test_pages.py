@@ -14,7 +14,17 @@ from generator.site import generate
 from generator.text import Link
 
 CACHE = tempfile.mkdtemp(prefix="papers-test-cache-")
-SETTINGS = Settings.from_mapping({"per_page": 2, "home_latest": 2, "site_name": "Test Archive", "site_description": "A test.", "cache_dir": CACHE}, Path(CACHE))
+SETTINGS = Settings.from_mapping(
+    {
+        "per_page": 2,
+        "home_latest": 2,
+        "site_name": "Test Archive",
+        "site_description": "A test.",
+        "cache_dir": CACHE,
+        "site_url": "https://example.org/archive/",
+    },
+    Path(CACHE),
+)
 
 
 def small_archive():
@@ -56,7 +66,7 @@ def test_every_paper_tag_and_month_gets_a_page() -> None:
 
 def test_pager_stays_small_however_many_pages() -> None:
     records = [make_record(f"p{i:04d}", added=date(2025, 1, 1)) for i in range(500)]
-    pages = generate(Settings.from_mapping({"per_page": 1, "cache_dir": CACHE}, Path(CACHE)), records).pages
+    pages = generate(Settings.from_mapping({"per_page": 1, "cache_dir": CACHE, "site_url": "https://example.org/"}, Path(CACHE)), records).pages
     middle = pages["papers/page/250.md"]
     assert middle.count("](") <= 1 + 7 + 2 + 2  # the paper, a window of page numbers, first/last, newer/older
     assert "[← Newer](249.md)" in middle and "[Older →](251.md)" in middle and "[1](../index.md)" in middle

@@ -80,7 +80,7 @@ def test_damaged_cache_is_recomputed(tmp_path: Path) -> None:
 
 
 def _settings(tmp_path: Path) -> Settings:
-    return Settings.from_mapping({"cache_dir": str(tmp_path / "cache")}, tmp_path)
+    return Settings.from_mapping({"cache_dir": str(tmp_path / "cache"), "site_url": "https://example.org/"}, tmp_path)
 
 
 def test_note_links_point_to_the_paper_and_are_listed_on_it(tmp_path: Path) -> None:

@@ -109,7 +109,9 @@ def _taxonomy_file(tmp_path: Path, text: str) -> Path:
 
 def test_renamed_tag_keeps_its_old_slug_as_alias(tmp_path: Path) -> None:
     text = DEFAULT_TAXONOMY.read_text(encoding="utf-8").replace("  - slug: gans\n", "  - slug: adversarial-generators\n    aliases: [gans]\n")
-    settings = Settings.from_mapping({"taxonomy": str(_taxonomy_file(tmp_path, text)), "cache_dir": str(tmp_path / "c")}, tmp_path)
+    settings = Settings.from_mapping(
+        {"taxonomy": str(_taxonomy_file(tmp_path, text)), "cache_dir": str(tmp_path / "c"), "site_url": "https://example.org/"}, tmp_path
+    )
     site = generate(settings, [make_record("p", "Training GANs with Limited Data", tags_add=["gans"])])
     assert site.catalog.papers[0].tags == ["adversarial-generators"]
     assert b"url=../adversarial-generators/" in site.files["tags/gans/index.html"]
@@ -134,6 +136,6 @@ def test_taxonomy_errors_name_the_file_and_tag(tmp_path: Path, text: str, messag
 
 
 def test_unknown_curator_tag_is_an_error_naming_the_record(tmp_path: Path) -> None:
-    settings = Settings.from_mapping({"cache_dir": str(tmp_path / "c")}, tmp_path)
+    settings = Settings.from_mapping({"cache_dir": str(tmp_path / "c"), "site_url": "https://example.org/"}, tmp_path)
     with pytest.raises(ProblemsError, match="tags_add: unknown tag 'robotics'"):
         generate(settings, [make_record("p", tags_add=["robotics"])])

@@ -1,0 +1,130 @@
+"""RSS 2.0 feeds, written with feedgen: ``feed.xml`` for the archive, ``tags/<tag>/feed.xml`` per tag.
+
+Feeds are bytes computed from the catalog alone: no wall clock anywhere, so
+the same archive gives byte-identical feeds. ``lastBuildDate`` is the newest
+item's date (for a feed with no items: the archive's newest date, or the Unix
+epoch for an empty archive).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import date, datetime, time, timezone
+
+import markdown
+from feedgen.feed import FeedGenerator
+
+from .catalog import Catalog, Paper, Tag
+from .config import Settings
+from .pages import LINK_LABELS, note_markdown
+from .text import readable
+
+EPOCH = date(1970, 1, 1)
+SITE_FEED = "feed.xml"
+
+
+def tag_feed_path(slug: str) -> str:
+    return f"tags/{slug}/feed.xml"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
+
+
+def _description(paper: Paper, catalog: Catalog, base: str) -> str:
+    """The item's HTML: the abstract as escaped text, its links, and the curator's note."""
+    record = paper.record
+    parts = [f"<p>{html.escape(readable(record.abstract))}</p>"]
+    if record.links:
+        items = "".join(f'<li>{LINK_LABELS[link.kind]}: <a href="{html.escape(link.url)}">{html.escape(link.url)}</a></li>' for link in record.links)
+        parts.append(f"<ul>{items}</ul>")
+    if record.note.strip():
+
+        def link_paper(target: str) -> str:
+            other = catalog.by_id[target]
+            return f"[{html.escape(readable(other.record.title))}]({base}{other.url})"
+
+        note = markdown.markdown(note_markdown(record.note, link_paper))
+        parts.append(f"<p><strong>Curator's note:</strong></p>{note}")
+    return "".join(parts)
+
+
+def render_feed(
+    papers: Sequence[Paper],
+    catalog: Catalog,
+    settings: Settings,
+    *,
+    title: str,
+    description: str,
+    page: str,
+    feed: str,
+) -> bytes:
+    """One RSS 2.0 feed of the newest ``settings.feeds_items`` of ``papers`` (already newest first)."""
+    base = settings.require_site_url()
+    items = list(papers[: settings.feeds_items])
+    fg = FeedGenerator()
+    fg.title(title)
+    fg.link(href=base + feed, rel="self")
+    fg.link(href=base + page, rel="alternate")  # feedgen uses the last link as the RSS <link>
+    fg.description(description)
+    fg.language(settings.feeds_language)
+    fg.ttl(settings.feeds_ttl)
+    fg.generator("Papers Archive (python-feedgen)")
+    newest = items[0].record.added if items else (catalog.newest_date or EPOCH)
+    fg.lastBuildDate(_midnight(newest))
+    # feedgen prepends entries by default; add oldest first so the feed reads newest first.
+    for paper in reversed(items):
+        record = paper.record
+        link = base + paper.url
+        entry = fg.add_entry()
+        entry.title(readable(record.title))
+        entry.link(href=link)
+        entry.guid(link, permalink=True)
+        entry.pubDate(_midnight(record.added))
+        entry.description(_description(paper, catalog, base))
+        for slug in paper.tags:
+            entry.category(term=catalog.tags[slug].name, scheme=base + f"tags/{slug}/")
+    return fg.rss_str(pretty=True)
+
+
+def _tag_title(settings: Settings, tag: Tag) -> str:
+    return f"{settings.site_name}: {tag.name}"
+
+
+def discovery_links(settings: Settings, tag: Tag | None = None) -> str:
+    """``<link rel="alternate">`` elements for a page's ``<head>``: the archive's feed, and its tag's."""
+    base = html.escape(settings.require_site_url())
+    links = [f'<link rel="alternate" type="application/rss+xml" title="{html.escape(settings.site_name)} (RSS)" href="{base}{SITE_FEED}">']
+    if tag is not None:
+        title = html.escape(_tag_title(settings, tag))
+        links.append(f'<link rel="alternate" type="application/rss+xml" title="{title} (RSS)" href="{base}{tag_feed_path(tag.slug)}">')
+    return "\n".join(links)
+
+
+def render_feeds(catalog: Catalog, settings: Settings, aliases: dict[str, str] | None = None) -> dict[str, bytes]:
+    """Every feed, keyed by its path on the site. Renamed tags keep a feed at their old path."""
+    feeds = {
+        SITE_FEED: render_feed(
+            catalog.papers,
+            catalog,
+            settings,
+            title=settings.site_name,
+            description=settings.site_description or f"New papers in {settings.site_name}",
+            page="",
+            feed=SITE_FEED,
+        )
+    }
+    for slug, tag in sorted(catalog.tags.items()):
+        feeds[tag_feed_path(slug)] = render_feed(
+            catalog.by_tag.get(slug, []),
+            catalog,
+            settings,
+            title=_tag_title(settings, tag),
+            description=f"New papers tagged {tag.name} in {settings.site_name}: {tag.description}",
+            page=f"tags/{slug}/",
+            feed=tag_feed_path(slug),
+        )
+    for old, new in sorted((aliases or {}).items()):
+        feeds[tag_feed_path(old)] = feeds[tag_feed_path(new)]
+    return feeds
