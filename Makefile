@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site serve test lint format check golden clean linkcheck lock
+.PHONY: site serve test lint format check golden clean linkcheck lock system-deps
 
 # Installs exactly the pinned, hashed versions of requirements.lock, then the project itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -21,7 +21,17 @@ site: $(STAMP)  ## build site/ from archive/ (strict: any warning fails)
 serve: $(STAMP)  ## serve at http://127.0.0.1:8000 with live reload (archive edits included)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-test: $(STAMP)  ## lint and every test, end-to-end builds included
+# Debian packages the tests use: newsboat, a real feed reader subscribed to the built feeds.
+SYSTEM_TOOLS := newsboat
+system-deps:  ## install the Debian packages the tests use (as root; otherwise those tests are skipped)
+	@missing=$$(for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || echo $$t; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -qq $$missing >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $$missing; }; \
+	  else echo "not installed: $$missing (sudo apt-get install $$missing); the tests that need it are skipped"; fi; \
+	fi
+
+test: $(STAMP) system-deps  ## lint and every test, end-to-end builds included
 	$(BIN)/ruff check generator tests scripts
 	$(BIN)/ruff format --check generator tests scripts
 	$(BIN)/python -m pytest -q

@@ -8,6 +8,8 @@ watched ``docs/``: generated pages live in memory as MkDocs ``File`` objects.
 from __future__ import annotations
 
 import logging
+import os
+from datetime import datetime, time, timezone
 from pathlib import Path
 
 from mkdocs.config import base
@@ -54,20 +56,32 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     settings: Settings
     site: Site
 
+    _epoch_is_ours = False
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         options = dict(self.config)
         options.update(site_url=config.site_url or "", site_name=config.site_name, site_description=config.site_description or "")
         try:
             self.settings = Settings.from_mapping(options, Path(config.config_file_path).resolve().parent)
+            self.site = generate(self.settings)
         except PapersError as exc:
             raise PluginError(f"papers: {exc}") from exc
+        self._pin_build_date()
         return config
 
+    def _pin_build_date(self) -> None:
+        # MkDocs dates every page (sitemap.xml <lastmod>) with the wall clock unless
+        # SOURCE_DATE_EPOCH is set. Pin it to the newest paper's date so the same
+        # archive builds the same site, byte for byte; a date set by the user wins.
+        if "SOURCE_DATE_EPOCH" in os.environ and not self._epoch_is_ours:
+            return
+        newest = self.site.catalog.newest_date
+        stamp = datetime.combine(newest, time(0, 0), tzinfo=timezone.utc).timestamp() if newest else 0
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
+        self._epoch_is_ours = True
+
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        try:
-            self.site = site = generate(self.settings)
-        except PapersError as exc:
-            raise PluginError(f"papers: {exc}") from exc
+        site = self.site
         for src_uri, markdown in site.pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 log.info("docs/%s is hand-written: it replaces the generated page", src_uri)
