@@ -121,8 +121,8 @@ def _shared_terms(matrix: sparse.csr_matrix, terms: np.ndarray, i: int, j: int, 
     if not len(common):
         return []
     weight = matrix.data[a][ia] * matrix.data[b][ib]
-    best = sorted(zip(-weight, terms[common], strict=True))[:limit]
-    return [str(term) for _, term in best]
+    best = np.lexsort((common, -weight))[:limit]  # heaviest first; equal weights alphabetically (columns are sorted terms)
+    return [str(terms[c]) for c in common[best]]
 
 
 def _reasons(i: int, j: int, docs: Sequence[Document], matrix: sparse.csr_matrix, terms: np.ndarray, tag_names: dict[str, str]) -> tuple[str, ...]:
