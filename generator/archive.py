@@ -91,14 +91,15 @@ class Archive:
             return []
         return sorted(p for p in self.root.glob("*/*.yaml") if not p.name.startswith("."))
 
-    def _display(self, path: Path) -> str:
+    def display(self, path: Path) -> str:
+        """A path as messages show it: relative to the working folder when possible."""
         try:
             return os.path.relpath(path)
         except ValueError:
             return str(path)
 
     def _load_one(self, path: Path, problems: list[Problem]) -> Record | None:
-        name = self._display(path)
+        name = self.display(path)
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
@@ -125,6 +126,13 @@ class Archive:
 
     def load(self) -> list[Record]:
         """Every record, validated. Raises ``ProblemsError`` listing every problem in every file."""
+        records, problems = self.scan()
+        if problems:
+            raise ProblemsError(problems, f"the archive {self.display(self.root)} has {len(problems)} problem(s)")
+        return records
+
+    def scan(self) -> tuple[list[Record], list[Problem]]:
+        """The valid records, sorted by id, and a problem for each invalid file."""
         problems: list[Problem] = []
         records: list[Record] = []
         where: dict[str, Path] = {}
@@ -133,13 +141,11 @@ class Archive:
             if record is None:
                 continue
             if record.id in where:
-                problems.append(Problem(self._display(path), None, f"id {record.id!r} is also used by {self._display(where[record.id])}; remove one"))
+                problems.append(Problem(self.display(path), None, f"id {record.id!r} is also used by {self.display(where[record.id])}; remove one"))
                 continue
             where[record.id] = path
             records.append(record)
-        if problems:
-            raise ProblemsError(problems, f"the archive {self._display(self.root)} has {len(problems)} problem(s)")
-        return sorted(records, key=lambda r: r.id)
+        return sorted(records, key=lambda r: r.id), problems
 
     def add(self, records: Iterable[Record]) -> list[Path]:
         """Write new records, all or nothing. Never overwrites an existing file.
@@ -151,7 +157,7 @@ class Archive:
         records = list(records)
         clashes = [self.path_for(r.id) for r in records if self.path_for(r.id).exists()]
         if clashes:
-            raise ProblemsError([Problem(self._display(p), None, "already exists; an import never overwrites a record") for p in clashes])
+            raise ProblemsError([Problem(self.display(p), None, "already exists; an import never overwrites a record") for p in clashes])
         staged: list[tuple[Path, Path]] = []
         try:
             for record in records:

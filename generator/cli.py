@@ -81,8 +81,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    site = generate(settings, feeds=False)
-    print(f"ok: {len(site.catalog.papers)} records in {settings.archive}, no problems")
+    archive = Archive(settings.archive)
+    records, problems = archive.scan()
+    try:  # the valid records are checked further (tags, note links), so every problem shows at once
+        generate(settings, records, feeds=False)
+    except ProblemsError as exc:
+        problems += exc.problems
+    if problems:
+        raise ProblemsError(problems, f"the archive {archive.display(settings.archive)} has {len(problems)} problem(s)")
+    print(f"ok: {len(records)} records in {archive.display(settings.archive)}, no problems")
     return 0
 
 

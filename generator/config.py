@@ -133,8 +133,12 @@ def load_settings(mkdocs_yml: Path) -> Settings:
         data = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
     except FileNotFoundError:
         raise ConfigError(f"{mkdocs_yml}: not found; run from the site's folder or pass --config-file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{mkdocs_yml}: not UTF-8 text; save it as UTF-8") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{mkdocs_yml}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{mkdocs_yml}: expected a mapping of MkDocs settings")
     options: dict[str, Any] = {}
     for plugin in data.get("plugins") or []:
         if isinstance(plugin, dict) and "papers" in plugin:

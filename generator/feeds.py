@@ -17,15 +17,11 @@ from feedgen.feed import FeedGenerator
 
 from .catalog import Catalog, Paper, Tag
 from .config import Settings
-from .pages import LINK_LABELS, note_markdown
-from .text import readable
+from .pages import LINK_LABELS, note_markdown, tag_feed_src
+from .text import markdown_text, readable
 
 EPOCH = date(1970, 1, 1)
 SITE_FEED = "feed.xml"
-
-
-def tag_feed_path(slug: str) -> str:
-    return f"tags/{slug}/feed.xml"
 
 
 def _midnight(day: date) -> datetime:
@@ -43,7 +39,7 @@ def _description(paper: Paper, catalog: Catalog, base: str) -> str:
 
         def link_paper(target: str) -> str:
             other = catalog.by_id[target]
-            return f"[{html.escape(readable(other.record.title))}]({base}{other.url})"
+            return f"[{markdown_text(readable(other.record.title))}]({base}{other.url})"
 
         note = markdown.markdown(note_markdown(record.note, link_paper))
         parts.append(f"<p><strong>Curator's note:</strong></p>{note}")
@@ -98,7 +94,7 @@ def discovery_links(settings: Settings, tag: Tag | None = None) -> str:
     links = [f'<link rel="alternate" type="application/rss+xml" title="{html.escape(settings.site_name)} (RSS)" href="{base}{SITE_FEED}">']
     if tag is not None:
         title = html.escape(_tag_title(settings, tag))
-        links.append(f'<link rel="alternate" type="application/rss+xml" title="{title} (RSS)" href="{base}{tag_feed_path(tag.slug)}">')
+        links.append(f'<link rel="alternate" type="application/rss+xml" title="{title} (RSS)" href="{base}{tag_feed_src(tag.slug)}">')
     return "\n".join(links)
 
 
@@ -116,15 +112,15 @@ def render_feeds(catalog: Catalog, settings: Settings, aliases: dict[str, str] |
         )
     }
     for slug, tag in sorted(catalog.tags.items()):
-        feeds[tag_feed_path(slug)] = render_feed(
+        feeds[tag_feed_src(slug)] = render_feed(
             catalog.by_tag.get(slug, []),
             catalog,
             settings,
             title=_tag_title(settings, tag),
             description=f"New papers tagged {tag.name} in {settings.site_name}: {tag.description}",
             page=f"tags/{slug}/",
-            feed=tag_feed_path(slug),
+            feed=tag_feed_src(slug),
         )
     for old, new in sorted((aliases or {}).items()):
-        feeds[tag_feed_path(old)] = feeds[tag_feed_path(new)]
+        feeds[tag_feed_src(old)] = feeds[tag_feed_src(new)]
     return feeds

@@ -20,7 +20,6 @@ class ImportResult:
     added: list[Record] = field(default_factory=list)
     present: list[tuple[str, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    written: bool = False
 
 
 def plan_import(
@@ -89,5 +88,4 @@ def import_listings(
             f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
         )
     archive.add(result.added)
-    result.written = True
     return result

@@ -55,7 +55,11 @@ def looks_like_abstract(line: str) -> bool:
     Abstracts are prose that ends a sentence; titles are short and almost
     never end with a full stop (they may end with "?" or "!").
     """
-    return len(line.split()) > _TITLE_MAX_WORDS or line.endswith(".")
+    return _too_long_for_a_title(line) or line.endswith(".")
+
+
+def _too_long_for_a_title(line: str) -> bool:
+    return len(line.split()) > _TITLE_MAX_WORDS
 
 
 def parse_date_header(line: str) -> tuple[int, int, int | None] | None:
@@ -129,9 +133,8 @@ def parse_listing(
             problems.append(Problem(file, at, f"the title {title[:60]!r} has no abstract; add its abstract on the next non-blank line, or delete the title"))
             pending = None
 
-    for number, line in enumerate(lines, start=1):
-        if not line:
-            continue
+    content = [(number, line) for number, line in enumerate(lines, start=1) if line]
+    for position, (number, line) in enumerate(content):
         if not started and line.casefold() in CHROME:
             continue
         header = parse_date_header(line)
@@ -153,13 +156,16 @@ def parse_listing(
                     )
             continue
         started = True
+        # Titles and abstracts alternate; the shape of a line only settles what alternation cannot.
         if pending is None:
-            if looks_like_abstract(line):
+            if _too_long_for_a_title(line):
                 problems.append(Problem(file, number, "this abstract has no title before it; add the title on the line above, or delete the abstract"))
                 continue
             pending = (line, number)
             continue
-        if not looks_like_abstract(line):
+        following = content[position + 1][1] if position + 1 < len(content) else None
+        if not looks_like_abstract(line) and following is not None and looks_like_abstract(following) and parse_date_header(following) is None:
+            # A title, then a title-like line, then an abstract: the first title lost its abstract.
             close_pending_without_abstract()
             pending = (line, number)
             continue

@@ -17,6 +17,7 @@ import yaml
 
 from .catalog import Catalog, Paper, Tag
 from .config import Settings
+from .records import NOTE_LINK_RE
 from .text import Link, html_text, markdown_text, readable
 
 LINK_LABELS = {"code": "Code", "huggingface": "Hugging Face", "project": "Project page"}
@@ -39,6 +40,10 @@ def paper_src(paper_id: str) -> str:
 
 def tag_src(slug: str, page: int = 1) -> str:
     return f"tags/{slug}/index.md" if page == 1 else f"tags/{slug}/page/{page}.md"
+
+
+def tag_feed_src(slug: str) -> str:
+    return f"tags/{slug}/feed.xml"
 
 
 def month_src(year: int, month: int, page: int = 1) -> str:
@@ -153,17 +158,32 @@ def _short(url: str) -> str:
     return re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
 
 
-_RAW_HTML_RE = re.compile(r"<")
+# A link target, inline ``](target`` or by reference ``[name]: target``.
+_LINK_TARGET_RE = re.compile(r"(\]\(\s*<?|^\s*\[[^\]\n]+\]:\s*<?)([^\s)>]*)", re.MULTILINE)
+_SAFE_TARGET_RE = re.compile(r"(https?://|mailto:)|[^:&]*$", re.IGNORECASE)
+
+
+def _safe_target(match: re.Match[str]) -> str:
+    """Keep http(s), mailto and relative targets; break any other (``javascript:``, ``data:``,
+    entity-encoded schemes) so it shows as text instead of becoming a link."""
+    opener, target = match.groups()
+    if _SAFE_TARGET_RE.match(target):
+        return match.group(0)
+    return opener.replace("(", "&#40;").replace(":", "&#58;") + target.replace(":", "&#58;")
 
 
 def note_markdown(note: str, link_paper: Callable[[str], str] | None = None) -> str:
-    """A curator's note: Markdown by design, but raw HTML shows as text.
+    """A curator's note: Markdown by design, but it can create no HTML of its own.
 
-    ``link_paper`` turns the note's ``[[paper-id]]`` references into links.
+    Raw HTML shows as text (``<`` escaped); ``{ … }`` attribute lists are
+    escaped so a note cannot add attributes such as ``onclick``; links may
+    only point to http(s), mailto or relative targets. ``link_paper`` turns
+    ``[[paper-id]]`` references into links.
     """
-    text = _RAW_HTML_RE.sub("&lt;", note.strip())
+    text = note.strip().replace("<", "&lt;").replace("{", "&#123;").replace("}", "&#125;")
+    text = _LINK_TARGET_RE.sub(_safe_target, text)
     if link_paper is not None:
-        text = re.sub(r"\[\[([^\[\]\s]+)\]\]", lambda m: link_paper(m.group(1)), text)
+        text = NOTE_LINK_RE.sub(lambda m: link_paper(m.group(1).strip()), text)
     return text
 
 
@@ -220,16 +240,16 @@ def tags_overview(catalog: Catalog) -> str:
 
 def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[str, str]]:
     papers = catalog.by_tag.get(tag.slug, [])
+    co = catalog.co_tags(tag.slug)  # once per tag, not once per page: a scan of the tag's papers
+    feed = tag_feed_src(tag.slug)
 
     def head(src: str, pager: Pager) -> str:
         title = tag.name + ("" if pager.page == 1 else f", page {pager.page}")
-        feed = f"tags/{tag.slug}/feed.xml"
         lines = [front_matter(title, tag=tag.slug) + f"# {markdown_text(title)}\n"]
         if tag.description:
             lines.append(markdown_text(tag.description) + "\n{ .papers-tag-description }\n")
         count = f"{len(papers)} paper{'s' if len(papers) != 1 else ''}, newest first"
         lines.append(f"{count}. [All tags]({rel(src, 'tags/index.md')}) · {subscribe_link(src, feed)}\n")
-        co = catalog.co_tags(tag.slug)
         if co and pager.page == 1:
             chips = " ".join(f"[{markdown_text(t.name)} ({n})]({rel(src, tag_src(t.slug))}){{ .md-tag }}" for t, n in co)
             lines.append(f"Related tags: {chips}\n{{ .md-tags }}\n")

@@ -27,6 +27,8 @@ from .feeds import discovery_links
 from .site import Site, generate
 
 log = logging.getLogger("mkdocs.plugins.papers")
+# Read once, when MkDocs imports the plugin: later the variable may be the one we set.
+_USER_SOURCE_DATE_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
 
 
 class PapersConfig(base.Config):
@@ -56,8 +58,6 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     settings: Settings
     site: Site
 
-    _epoch_is_ours = False
-
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         options = dict(self.config)
         options.update(site_url=config.site_url or "", site_name=config.site_name, site_description=config.site_description or "")
@@ -71,23 +71,21 @@ class PapersPlugin(BasePlugin[PapersConfig]):
 
     def _pin_build_date(self) -> None:
         # MkDocs dates every page (sitemap.xml <lastmod>) with the wall clock unless
-        # SOURCE_DATE_EPOCH is set. Pin it to the newest paper's date so the same
-        # archive builds the same site, byte for byte; a date set by the user wins.
-        if "SOURCE_DATE_EPOCH" in os.environ and not self._epoch_is_ours:
+        # SOURCE_DATE_EPOCH is set, and reads nothing else. Pin it to the newest paper's
+        # date so the same archive builds the same site, byte for byte. A date the user
+        # set before MkDocs started wins; ours follows the archive on every rebuild.
+        if _USER_SOURCE_DATE_EPOCH is not None:
             return
         newest = self.site.catalog.newest_date
         stamp = datetime.combine(newest, time(0, 0), tzinfo=timezone.utc).timestamp() if newest else 0
         os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
-        self._epoch_is_ours = True
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        site = self.site
-        for src_uri, markdown in site.pages.items():
+        generated: dict[str, str | bytes] = {**self.site.pages, **self.site.files}
+        for src_uri, content in generated.items():
             if files.get_file_from_path(src_uri) is not None:
-                log.info("docs/%s is hand-written: it replaces the generated page", src_uri)
+                log.info("docs/%s is hand-written: it replaces the generated one", src_uri)
                 continue
-            files.append(File.generated(config, src_uri, content=markdown))
-        for src_uri, content in site.files.items():
             files.append(File.generated(config, src_uri, content=content))
         return files
 

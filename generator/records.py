@@ -9,12 +9,12 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slugify import slugify
 
-from .text import LINK_KINDS, Link
+from .text import LINK_KINDS, Link, is_url
 
 ID_MAX_LENGTH = 80
 TAG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -95,6 +95,17 @@ def fingerprint(abstract: str) -> str:
     return " ".join(re.findall(r"\w+", abstract.casefold()))
 
 
+# --- notes ------------------------------------------------------------------------
+
+#: ``[[paper-id]]`` in a curator's note; anything between the brackets is taken as an id, so a typo is reported, not ignored.
+NOTE_LINK_RE = re.compile(r"\[\[(.+?)\]\]")
+
+
+def note_references(note: str) -> list[str]:
+    """Ids a curator's note links to with ``[[paper-id]]``, in order, once each."""
+    return list(dict.fromkeys(target.strip() for target in NOTE_LINK_RE.findall(note)))
+
+
 # --- validation ---------------------------------------------------------------
 
 
@@ -121,6 +132,9 @@ def _text(data: Mapping[str, Any], key: str, problems: list[tuple[str, str]], *,
 
 
 def _date(value: Any, key: str, problems: list[tuple[str, str]]) -> date:
+    if isinstance(value, datetime):
+        problems.append((key, f"expected a date written YYYY-MM-DD with no time, got {value!r}"))
+        return value.date()
     if isinstance(value, date):
         return value
     problems.append((key, f"expected a date written YYYY-MM-DD, got {value!r}"))
@@ -164,7 +178,7 @@ def _links(value: Any, problems: list[tuple[str, str]]) -> list[Link]:
     links = []
     for item in value:
         ok = isinstance(item, dict) and isinstance(item.get("url"), str) and item.get("kind") in LINK_KINDS
-        if not ok or not re.match(r"https?://", item["url"]):
+        if not ok or not is_url(item["url"]):
             problems.append(("links", f"expected {{url: http(s)://…, kind: one of {', '.join(LINK_KINDS)}}}, got {item!r}"))
             continue
         links.append(Link(item["url"], item["kind"]))

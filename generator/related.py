@@ -28,7 +28,7 @@ from .text import readable
 TAG_WEIGHT = 0.1  # the best of those compared by scripts/related_quality.py
 CHUNK = 1024
 TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find and score similar papers
-EXACT_LIMIT = 20_000  # up to this many papers, similarity uses every term (exact cosine)
+EXACT_LIMIT = 5_000  # up to this many papers, similarity uses every term (exact cosine)
 CACHE_VERSION = 1
 
 

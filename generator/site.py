@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .archive import Archive
@@ -11,11 +10,9 @@ from .config import Settings
 from .errors import Problem, ProblemsError
 from .feeds import render_feeds
 from .pages import alias_redirects, render_pages
-from .records import Record
+from .records import Record, note_references
 from .related import cached_related, document
 from .tagging import Taxonomy, load_taxonomy, tag_all
-
-NOTE_LINK_RE = re.compile(r"\[\[([^\[\]\s]+)\]\]")
 
 
 @dataclass
@@ -25,7 +22,6 @@ class Site:
     catalog: Catalog
     pages: dict[str, str]
     files: dict[str, bytes] = field(default_factory=dict)
-    taxonomy: Taxonomy | None = None
 
 
 def _resolve_curated(record: Record, taxonomy: Taxonomy, where: str, problems: list[Problem]) -> tuple[list[str], list[str]]:
@@ -43,11 +39,6 @@ def _resolve_curated(record: Record, taxonomy: Taxonomy, where: str, problems: l
     return resolved[0], resolved[1]
 
 
-def note_references(record: Record) -> list[str]:
-    """Ids a curator's note links to with ``[[paper-id]]``, in order, once each."""
-    return list(dict.fromkeys(NOTE_LINK_RE.findall(record.note)))
-
-
 def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy, archive: Archive | None = None) -> Catalog:
     """The whole in-memory model, computed once before anything is rendered.
 
@@ -58,10 +49,10 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
     papers = []
     automatic_tags = tag_all(taxonomy, [(r.title, r.abstract) for r in records], settings.cache_dir)
     for record, automatic in zip(records, automatic_tags, strict=True):
-        where = str(archive.path_for(record.id)) if archive else record.id
+        where = archive.display(archive.path_for(record.id)) if archive else record.id
         add, remove = _resolve_curated(record, taxonomy, where, problems)
         papers.append(Paper(record, curated_tags(record, automatic, add=add, remove=remove)))
-        for target in note_references(record):
+        for target in note_references(record.note):
             if target not in ids:
                 problems.append(Problem(where, None, f"note: [[{target}]] is not the id of any paper; fix the id or remove the link"))
     if problems:
@@ -74,7 +65,7 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
     for paper in papers:
         paper.related = related.get(paper.id, [])
     for paper in sorted(papers, key=lambda p: p.id):
-        for target in note_references(paper.record):
+        for target in note_references(paper.record.note):
             if target != paper.id:
                 by_id[target].referenced_by.append(paper.id)
     return new_catalog(papers, tags)
@@ -93,4 +84,4 @@ def generate(settings: Settings, records: list[Record] | None = None, *, feeds: 
     files = alias_redirects(taxonomy.aliases)
     if feeds:
         files.update(render_feeds(catalog, settings, taxonomy.aliases))
-    return Site(catalog, render_pages(catalog, settings), files, taxonomy)
+    return Site(catalog, render_pages(catalog, settings), files)

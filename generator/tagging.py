@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -162,7 +163,7 @@ def _rule(data: Any, index: int, file: str, default_threshold: float) -> TagRule
         for p in _strings(evidence.get(strength), f"{where}.evidence.{strength}")
     )
     threshold = data.get("threshold", default_threshold)
-    if not isinstance(threshold, (int, float)) or threshold <= 0:
+    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not math.isfinite(threshold) or threshold <= 0:
         raise TaxonomyError(f"{where}.threshold: expected a positive number, got {threshold!r}")
     return TagRule(
         slug=slug,
@@ -185,6 +186,8 @@ def load_taxonomy(path: Path) -> Taxonomy:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TaxonomyError(f"{file}: taxonomy file not found; check the papers plugin's taxonomy option") from None
+    except UnicodeDecodeError:
+        raise TaxonomyError(f"{file}: not UTF-8 text; save it as UTF-8") from None
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{file}: not valid YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("tags"), list):
@@ -284,9 +287,10 @@ def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path |
     known: dict[str, list[str]] = {}
     if path is not None and path.exists():
         try:
-            known = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            known = {}  # a damaged cache is rebuilt
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            loaded = None
+        known = loaded if isinstance(loaded, dict) else {}  # a damaged cache is rebuilt
     result, fresh = [], {}
     for title, abstract in papers:
         key = _paper_key(title, abstract)

@@ -95,6 +95,11 @@ def _trim_url(url: str) -> str:
     return url
 
 
+def is_url(text: str) -> bool:
+    """Whether ``text`` is one whole http(s) URL, as link extraction would find it."""
+    return bool(_URL_RE.fullmatch(text)) and _trim_url(text) == text and "://" in text and not text.endswith("://")
+
+
 def classify(url: str) -> str:
     """Say what a URL points to: ``code`` (GitHub, GitLab…), ``huggingface``, or ``project``."""
     host = (urlsplit(url).hostname or "").lower()
@@ -127,9 +132,11 @@ def extract_links(text: str) -> list[Link]:
 # $math$), HTML or Jinja is written as a numeric character reference. Markdown
 # passes references through untouched and every HTML parser turns them back
 # into the original character, so the text shows exactly as it was written.
-_MARKDOWN_SPECIAL = frozenset('\\`*_{}[]()<>#+!|~^=:$%&"@')
+_MARKDOWN_SPECIAL = '\\`*_{}[]()<>#+!|~^=:$%&"@'
+_ESCAPE_TABLE = str.maketrans({ch: f"&#{ord(ch)};" for ch in _MARKDOWN_SPECIAL})
 # These mean something only at the start of a line ("- item", "1. item").
-_LINE_START_SPECIAL = frozenset(".-")
+_LINE_START_TABLE = str.maketrans({ch: f"&#{ord(ch)};" for ch in ".-"})
+_LEADING_DIGITS_RE = re.compile(r"[0-9]*")
 
 
 def markdown_text(text: str) -> str:
@@ -139,9 +146,10 @@ def markdown_text(text: str) -> str:
     so only the start of the text can open a block (list, heading, quote).
     """
     flat = " ".join(text.split())
-    # The run of digits an ordered list marker ("12.") could start with.
-    lead = len(flat) - len(flat.lstrip("0123456789"))
-    return "".join(f"&#{ord(ch)};" if ch in _MARKDOWN_SPECIAL or (i <= lead and ch in _LINE_START_SPECIAL) else ch for i, ch in enumerate(flat))
+    # The run of digits an ordered-list marker ("12.") could start with, and the character after it.
+    lead = _LEADING_DIGITS_RE.match(flat).end() + 1  # type: ignore[union-attr]
+    # Entities made by the first table contain no "." or "-", so the second cannot touch them.
+    return flat[:lead].translate(_ESCAPE_TABLE).translate(_LINE_START_TABLE) + flat[lead:].translate(_ESCAPE_TABLE)
 
 
 def html_text(text: str) -> str:

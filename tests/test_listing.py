@@ -118,3 +118,13 @@ def test_invalid_utf8_is_reported_with_its_line(tmp_path: Path) -> None:
 )
 def test_titles_do_not_look_like_abstracts(title: str) -> None:
     assert not looks_like_abstract(title)
+
+
+def test_alternation_wins_over_the_shape_of_a_line(tmp_path: Path) -> None:
+    text = "Mar 12\n\nA Title That Ends With A Period.\n\nCode at https://github.com/x/y\n\nSecond Paper\n\nWe study things. Results are good.\n"
+    listing = parse_listing(write(tmp_path, text), today=TODAY)
+    assert listing.problems == []
+    assert [(e.title, e.abstract) for e in listing.entries] == [
+        ("A Title That Ends With A Period.", "Code at https://github.com/x/y"),
+        ("Second Paper", "We study things. Results are good."),
+    ]

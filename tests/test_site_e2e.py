@@ -131,3 +131,29 @@ def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
     assert article.find("script") is None and article.find("img") is None
     assert "<img src=x onerror=alert(3)> bold {{ y }}" in article.get_text()
     assert [s for s in soup.find_all("script") if "alert" in s.get_text()] == []
+
+
+def test_hand_written_pages_win_over_generated_ones(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(ROOT / "archive", tmp_path / "archive")
+    (tmp_path / "docs" / "index.md").write_text("# Our own home\n\nWritten by hand.\n", encoding="utf-8")
+    build(tmp_path, tmp_path / "site")
+    home = soup_of(tmp_path / "site" / "index.html")
+    assert home.h1.get_text().replace("¶", "") == "Our own home"
+    assert (tmp_path / "site" / "papers" / "pointer-networks" / "index.html").exists()
+
+
+def test_curator_notes_cannot_create_attributes_or_script_links(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    record = tmp_path / "archive" / "zz" / "noted.yaml"
+    record.parent.mkdir(parents=True)
+    note = '[click](javascript:alert(1)){ onclick="alert(2)" } [x](java&#115;cript:alert(3)) [ok](https://example.org)'
+    record.write_text(f"id: noted\ntitle: Noted\nabstract: An abstract.\nadded: 2025-01-01\nnote: {note!r}\n", encoding="utf-8")
+    build(tmp_path, tmp_path / "site")
+    article = soup_of(tmp_path / "site" / "papers" / "noted" / "index.html").select_one("article")
+    hrefs = [a["href"] for a in article.find_all("a", href=True) if not a["href"].startswith("#")]
+    assert "https://example.org" in hrefs and not [h for h in hrefs if "script" in h.lower()]
+    assert not [el for el in article.find_all(True) if any(attr.startswith("on") for attr in el.attrs)]
+    assert '[click](javascript:alert(1)){ onclick="alert(2)" }' in article.get_text()
