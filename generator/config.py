@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import PapersError
+from .errors import PapersError, read_yaml
 
 DEFAULT_TAXONOMY = Path(__file__).parent / "data" / "taxonomy.yaml"
 
@@ -129,14 +129,7 @@ _TolerantLoader.add_constructor("!ENV", _env_tag)
 
 def load_settings(mkdocs_yml: Path) -> Settings:
     """Settings from the ``papers`` plugin section of ``mkdocs.yml``, for use without MkDocs."""
-    try:
-        data = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{mkdocs_yml}: not found; run from the site's folder or pass --config-file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{mkdocs_yml}: not UTF-8 text; save it as UTF-8") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{mkdocs_yml}: not valid YAML: {exc}") from None
+    data = read_yaml(mkdocs_yml, ConfigError, missing="run from the site's folder or pass --config-file", loader=_TolerantLoader) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{mkdocs_yml}: expected a mapping of MkDocs settings")
     options: dict[str, Any] = {}

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 
 @dataclass(frozen=True, order=True)
@@ -20,6 +24,19 @@ class Problem:
 
 class PapersError(Exception):
     """Base class of every error the core raises on purpose."""
+
+
+def read_yaml(path: Path, error: type[PapersError], *, missing: str, loader: Any = None) -> Any:
+    """A small YAML file (settings, taxonomy), or ``error`` with a message naming the file and the fix."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return yaml.load(text, Loader=loader or yaml.SafeLoader)
+    except FileNotFoundError:
+        raise error(f"{path}: not found; {missing}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from None
 
 
 class ProblemsError(PapersError):

@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .errors import PapersError
+from .errors import PapersError, read_yaml
 from .records import TAG_RE
 from .text import readable
 
@@ -182,14 +180,7 @@ def _rule(data: Any, index: int, file: str, default_threshold: float) -> TagRule
 def load_taxonomy(path: Path) -> Taxonomy:
     """Read and validate a taxonomy file; every error names the file and the tag."""
     file = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TaxonomyError(f"{file}: taxonomy file not found; check the papers plugin's taxonomy option") from None
-    except UnicodeDecodeError:
-        raise TaxonomyError(f"{file}: not UTF-8 text; save it as UTF-8") from None
-    except yaml.YAMLError as exc:
-        raise TaxonomyError(f"{file}: not valid YAML: {exc}") from None
+    data = read_yaml(path, TaxonomyError, missing="check the papers plugin's taxonomy option")
     if not isinstance(data, dict) or not isinstance(data.get("tags"), list):
         raise TaxonomyError(f"{file}: expected a mapping with a 'tags' list")
     default_threshold = data.get("threshold", 1.0)

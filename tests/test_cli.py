@@ -53,6 +53,19 @@ def test_check_lists_every_problem(project: Path) -> None:
     assert "pointer-networks.yaml:13: featured: expected true or false, got 'sometimes'" in result.stderr
 
 
+def test_check_lists_problems_of_every_kind_at_once(project: Path) -> None:
+    papers(project, "import", str(SEED))
+    broken = next((project / "archive").rglob("pointer-networks.yaml"))
+    broken.write_text(broken.read_text().replace("featured: false", "featured: sometimes"))
+    tagged = next((project / "archive").rglob("cyclical-curriculum-learning.yaml"))
+    tagged.write_text(tagged.read_text().replace("tags_add: []", "tags_add: [robotics]").replace("note: ''", "note: 'See [[No Such Paper]].'"))
+    result = papers(project, "check")
+    assert result.returncode == 1
+    assert "featured: expected true or false" in result.stderr
+    assert "tags_add: unknown tag 'robotics'" in result.stderr
+    assert "note: [[No Such Paper]] is not the id of any paper" in result.stderr
+
+
 def test_export_json_has_the_documented_keys(project: Path, capsys) -> None:
     papers(project, "import", str(SEED))
     assert main(["-f", str(project / "mkdocs.yml"), "export", "--json"]) == 0

@@ -66,3 +66,21 @@ def test_every_problem_is_reported_with_its_key() -> None:
     assert "YYYY-MM-DD" in messages["added"]
     assert "true or false" in messages["featured"]
     assert "missing" in messages["abstract"]
+
+
+def test_a_date_with_a_time_is_a_problem_not_a_crash() -> None:
+    from datetime import datetime
+
+    with pytest.raises(RecordInvalid, match="no time"):
+        record_from_mapping({**VALID, "added": datetime(2025, 3, 12, 10, 0)})
+
+
+def test_links_must_be_whole_urls() -> None:
+    with pytest.raises(RecordInvalid, match="links"):
+        record_from_mapping({**VALID, "links": [{"url": 'https://ex.org/"><script>x</script>', "kind": "project"}]})
+
+
+def test_note_references_take_anything_between_double_brackets() -> None:
+    from generator.records import note_references
+
+    assert note_references("See [[a-b]], [[Not An Id]] and [[a-b]] again.") == ["a-b", "Not An Id"]

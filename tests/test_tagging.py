@@ -139,3 +139,23 @@ def test_unknown_curator_tag_is_an_error_naming_the_record(tmp_path: Path) -> No
     settings = Settings.from_mapping({"cache_dir": str(tmp_path / "c"), "site_url": "https://example.org/"}, tmp_path)
     with pytest.raises(ProblemsError, match="tags_add: unknown tag 'robotics'"):
         generate(settings, [make_record("p", tags_add=["robotics"])])
+
+
+def test_damaged_tag_cache_is_rebuilt(tmp_path: Path) -> None:
+    papers = [(c["positive"]["title"], c["positive"]["abstract"]) for c in CASES[:3]]
+    tag_all(TAXONOMY, papers, tmp_path)
+    next(tmp_path.glob("tags-*.json")).write_text("[1, 2]", encoding="utf-8")
+    assert tag_all(TAXONOMY, papers, tmp_path) == [auto_tags(TAXONOMY, *p) for p in papers]
+
+
+def test_threshold_must_be_a_finite_positive_number(tmp_path: Path) -> None:
+    path = _taxonomy_file(tmp_path, "tags: [{slug: a, name: x, description: y, threshold: .nan}]")
+    with pytest.raises(TaxonomyError, match="positive number"):
+        load_taxonomy(path)
+
+
+def test_non_utf8_taxonomy_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "taxonomy.yaml"
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(TaxonomyError, match="not UTF-8"):
+        load_taxonomy(path)
