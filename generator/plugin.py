@@ -1,8 +1,10 @@
 """The MkDocs plugin ``papers``: a thin adapter that feeds the core's pages and files to MkDocs.
 
-It only routes hooks: settings in ``on_config``, pages and feeds in
-``on_files``, archive watching in ``on_serve``. Nothing is written into the
-watched ``docs/``: generated pages live in memory as MkDocs ``File`` objects.
+It only routes hooks: settings and the whole generated site in ``on_config``
+(run again on every ``mkdocs serve`` rebuild), pages and feeds handed over in
+``on_files``, feed links in ``on_post_page``, archive watching in ``on_serve``.
+Nothing is written into the watched ``docs/``: generated pages live in memory
+as MkDocs ``File`` objects.
 """
 
 from __future__ import annotations
