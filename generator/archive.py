@@ -86,10 +86,23 @@ class Archive:
     def path_for(self, record_id: str) -> Path:
         return self.root / shard(record_id) / f"{record_id}.yaml"
 
-    def _files(self) -> list[Path]:
+    def _files(self, problems: list[Problem]) -> list[Path]:
+        """The record files, one folder down; a file elsewhere is a problem, never silently skipped."""
         if not self.root.is_dir():
+            what = "is not a folder" if self.root.exists() else "does not exist"
+            problems.append(Problem(self.display(self.root), None, f"the archive folder {what}; fix the papers plugin's archive option, or import a listing"))
             return []
-        return sorted(p for p in self.root.glob("*/*.yaml") if not p.name.startswith("."))
+        files = []
+        for path in sorted(self.root.rglob("*.yaml")):
+            if path.name.startswith("."):
+                continue
+            if path.parent.parent != self.root:  # any folder one level down is read; imports use the shard
+                problems.append(
+                    Problem(self.display(path), None, f"records live at archive/<shard>/<id>.yaml: move it to {self.display(self.path_for(path.stem))}")
+                )
+                continue
+            files.append(path)
+        return files
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the working folder when possible."""
@@ -104,6 +117,9 @@ class Archive:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             problems.append(Problem(name, None, f"is not UTF-8 text ({exc.reason}); save it as UTF-8"))
+            return None
+        except OSError as exc:
+            problems.append(Problem(name, None, f"cannot be read ({exc.strerror}); a record must be a readable file"))
             return None
         try:
             data = yaml.load(text, Loader=_Loader)
@@ -136,7 +152,7 @@ class Archive:
         problems: list[Problem] = []
         records: list[Record] = []
         where: dict[str, Path] = {}
-        for path in self._files():
+        for path in self._files(problems):
             record = self._load_one(path, problems)
             if record is None:
                 continue

@@ -12,9 +12,9 @@ from pathlib import Path
 from .archive import Archive
 from .catalog import curated_tags
 from .config import Settings, load_settings
-from .errors import PapersError, ProblemsError
+from .errors import PapersError, Problem, ProblemsError
 from .ingest import import_listings
-from .site import generate
+from .site import export_rows, generate, resolve_curated
 from .tagging import auto_tags, explain, format_explanation, load_taxonomy
 
 
@@ -93,28 +93,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def export_rows(settings: Settings) -> list[dict]:
-    """The archive as JSON-ready rows, newest first: the machine-readable view other tools rely on."""
-    catalog = generate(settings, feeds=False).catalog
-    return [
-        {
-            "id": p.id,
-            "title": p.record.title,
-            "abstract": p.record.abstract,
-            "added": p.record.added.isoformat(),
-            "tags": p.tags,
-            "related": [r.id for r in p.related],
-            "links": [{"url": link.url, "kind": link.kind} for link in p.record.links],
-            "url": "/" + p.url,
-            "featured": p.record.featured,
-            "note": p.record.note,
-        }
-        for p in catalog.papers
-    ]
-
-
 def cmd_export(args: argparse.Namespace) -> int:
-    json.dump(export_rows(_settings(args)), sys.stdout, ensure_ascii=False, indent=2)
+    catalog = generate(_settings(args), feeds=False).catalog
+    json.dump(export_rows(catalog), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
 
@@ -143,10 +124,14 @@ def cmd_tags(args: argparse.Namespace) -> int:
         close = ", ".join(sorted(i for i in records if args.id in i)[:5])
         raise PapersError(f"no paper with id {args.id!r}" + (f"; did you mean: {close}" if close else "; see `papers export --json`"))
     verdicts = explain(taxonomy, record.title, record.abstract)
-    final = curated_tags(record, auto_tags(taxonomy, record.title, record.abstract))
+    problems: list[Problem] = []
+    add, remove = resolve_curated(record, taxonomy, record.id, problems)
+    if problems:
+        raise ProblemsError(problems)
+    final = curated_tags(record, auto_tags(taxonomy, record.title, record.abstract), add=add, remove=remove)
     print(f"{record.id}: {record.title}")
     print(f"final tags: {', '.join(final) or '(none)'}\n")
-    print(format_explanation(taxonomy, verdicts, added=record.tags_add, removed=record.tags_remove))
+    print(format_explanation(taxonomy, verdicts, added=add, removed=remove))
     return 0
 
 
@@ -163,6 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PapersError as exc:
         print(f"papers {args.command}: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `papers export --json | head`: the reader has all it wanted
+        sys.stderr.close()
+        return 0
     except OSError as exc:
-        print(f"papers {args.command}: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"papers {args.command}: {where}{exc.strerror}", file=sys.stderr)
         return 1

@@ -20,6 +20,10 @@ from .errors import PapersError, read_yaml
 DEFAULT_TAXONOMY = Path(__file__).parent / "data" / "taxonomy.yaml"
 
 
+#: Settings that come from mkdocs.yml's top level (site_url…), not from the plugin's options.
+SITE_FIELDS = ("site_url", "site_name", "site_description")
+
+
 class ConfigError(PapersError):
     """A setting is missing or has the wrong type or value."""
 
@@ -58,7 +62,8 @@ class Settings:
         fields = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(options) - set(fields))
         if unknown:
-            raise ConfigError(f"unknown papers option(s): {', '.join(unknown)}; known: {', '.join(fields)}")
+            known = ", ".join(name for name in fields if name not in SITE_FIELDS)
+            raise ConfigError(f"unknown papers option(s): {', '.join(unknown)}; known: {known}")
         values: dict[str, Any] = {}
         for name, value in options.items():
             if value is None:
@@ -69,7 +74,7 @@ class Settings:
                     raise ConfigError(f"papers option {name!r}: expected a path, got {value!r}")
                 path = Path(value)
                 values[name] = path if path.is_absolute() else base_dir / path
-            elif isinstance(default, bool) or not isinstance(value, type(default)):
+            elif isinstance(value, bool) or not isinstance(value, type(default)):  # True is an int to Python, not to us
                 raise ConfigError(f"papers option {name!r}: expected {type(default).__name__}, got {value!r}")
             else:
                 values[name] = value
@@ -132,10 +137,16 @@ def load_settings(mkdocs_yml: Path) -> Settings:
     data = read_yaml(mkdocs_yml, ConfigError, missing="run from the site's folder or pass --config-file", loader=_TolerantLoader) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{mkdocs_yml}: expected a mapping of MkDocs settings")
+    plugins = data.get("plugins") or []
+    # MkDocs takes plugins as a list (`- papers: {…}`) or as a mapping (`papers: {…}`).
+    entries = [plugins] if isinstance(plugins, dict) else [p for p in plugins if isinstance(p, dict)]
     options: dict[str, Any] = {}
-    for plugin in data.get("plugins") or []:
-        if isinstance(plugin, dict) and "papers" in plugin:
-            options = dict(plugin["papers"] or {})
+    for entry in entries:
+        if "papers" in entry:
+            options = dict(entry["papers"] or {})
+    misplaced = sorted(set(options) & set(SITE_FIELDS))
+    if misplaced:
+        raise ConfigError(f"{mkdocs_yml}: {', '.join(misplaced)} belongs at the top level of mkdocs.yml, not in the papers plugin's options")
     options.setdefault("site_url", data.get("site_url") or "")
     options.setdefault("site_name", data.get("site_name") or Settings.site_name)
     options.setdefault("site_description", data.get("site_description") or "")

@@ -35,6 +35,8 @@ def read_yaml(path: Path, error: type[PapersError], *, missing: str, loader: Any
         raise error(f"{path}: not found; {missing}") from None
     except UnicodeDecodeError:
         raise error(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror}); {missing}") from None
     except yaml.YAMLError as exc:
         raise error(f"{path}: not valid YAML: {exc}") from None
 

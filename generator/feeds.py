@@ -24,7 +24,8 @@ EPOCH = date(1970, 1, 1)
 SITE_FEED = "feed.xml"
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
+    """The start of ``day`` in UTC: how dates become feed and build timestamps."""
     return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
 
 
@@ -68,7 +69,7 @@ def render_feed(
     fg.ttl(settings.feeds_ttl)
     fg.generator("Papers Archive (python-feedgen)")
     newest = items[0].record.added if items else (catalog.newest_date or EPOCH)
-    fg.lastBuildDate(_midnight(newest))
+    fg.lastBuildDate(midnight(newest))
     # feedgen prepends entries by default; add oldest first so the feed reads newest first.
     for paper in reversed(items):
         record = paper.record
@@ -77,7 +78,7 @@ def render_feed(
         entry.title(readable(record.title))
         entry.link(href=link)
         entry.guid(link, permalink=True)
-        entry.pubDate(_midnight(record.added))
+        entry.pubDate(midnight(record.added))
         entry.description(_description(paper, catalog, base))
         for slug in paper.tags:
             entry.category(term=catalog.tags[slug].name, scheme=base + f"tags/{slug}/")
@@ -121,6 +122,15 @@ def render_feeds(catalog: Catalog, settings: Settings, aliases: dict[str, str] |
             page=f"tags/{slug}/",
             feed=tag_feed_src(slug),
         )
-    for old, new in sorted((aliases or {}).items()):
-        feeds[tag_feed_src(old)] = feeds[tag_feed_src(new)]
+    for old, new in sorted((aliases or {}).items()):  # a renamed tag's old feed keeps working, at its own address
+        tag = catalog.tags[new]
+        feeds[tag_feed_src(old)] = render_feed(
+            catalog.by_tag.get(new, []),
+            catalog,
+            settings,
+            title=_tag_title(settings, tag),
+            description=f"New papers tagged {tag.name} in {settings.site_name} (formerly {old}): {tag.description}",
+            page=f"tags/{new}/",
+            feed=tag_feed_src(old),
+        )
     return feeds

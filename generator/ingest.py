@@ -78,10 +78,11 @@ def import_listings(
     unless ``skip_invalid``: then the valid entries are written and the
     problems are returned as the skipped ones.
     """
-    missing = [Problem(str(p), None, "no such file; check the path") for p in listings if not p.is_file()]
+    missing = [Problem(str(p), None, "is not a file" if p.exists() else "no such file; check the path") for p in listings if not p.is_file()]
     if missing:
         raise ProblemsError(missing, "nothing imported")
-    result = plan_import(listings, archive.load(), today=today, on_date=on_date, year=year)
+    existing = archive.load() if archive.root.exists() else []  # the first import creates the folder
+    result = plan_import(listings, existing, today=today, on_date=on_date, year=year)
     if result.problems and not skip_invalid:
         raise ProblemsError(
             result.problems,

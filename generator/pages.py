@@ -254,7 +254,7 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[
 
     def head(src: str, pager: Pager) -> str:
         title = tag.name + ("" if pager.page == 1 else f", page {pager.page}")
-        lines = [front_matter(title, tag=tag.slug) + f"# {markdown_text(title)}\n"]
+        lines = [front_matter(title, papers_tag=tag.slug) + f"# {markdown_text(title)}\n"]
         if tag.description:
             lines.append(markdown_text(tag.description) + "\n{ .papers-tag-description }\n")
         count = f"{len(papers)} paper{'s' if len(papers) != 1 else ''}, newest first"

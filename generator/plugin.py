@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, time, timezone
 from pathlib import Path
 
 from mkdocs.config import base
@@ -25,7 +24,7 @@ from mkdocs.structure.pages import Page
 
 from .config import Settings
 from .errors import PapersError
-from .feeds import discovery_links
+from .feeds import discovery_links, midnight
 from .site import Site, generate
 
 log = logging.getLogger("mkdocs.plugins.papers")
@@ -68,6 +67,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             self.site = generate(self.settings)
         except PapersError as exc:
             raise PluginError(f"papers: {exc}") from exc
+        except OSError as exc:  # a cache or output path that is a folder, a full disk…
+            raise PluginError(f"papers: {exc.filename or ''}: {exc.strerror}") from exc
         self._pin_build_date()
         return config
 
@@ -79,7 +80,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         if _USER_SOURCE_DATE_EPOCH is not None:
             return
         newest = self.site.catalog.newest_date
-        stamp = datetime.combine(newest, time(0, 0), tzinfo=timezone.utc).timestamp() if newest else 0
+        stamp = midnight(newest).timestamp() if newest else 0
         os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -93,7 +94,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         # Feed discovery for every page, whatever the theme: the archive's feed, and a tag page's own.
-        tag = self.site.catalog.tags.get(page.meta.get("tag", "")) if page.meta else None
+        slug = page.meta.get("papers_tag") if page.meta else None  # set by generated tag pages only
+        tag = self.site.catalog.tags.get(slug) if isinstance(slug, str) else None
         return output.replace("</head>", discovery_links(self.settings, tag) + "\n</head>", 1)
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:

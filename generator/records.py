@@ -22,7 +22,6 @@ ID_RE = TAG_RE
 
 #: Field order on disk: imported facts first, then what the curator owns.
 FIELDS = ("id", "title", "abstract", "added", "sources", "links", "tags_add", "tags_remove", "note", "featured")
-CURATOR_FIELDS = ("tags_add", "tags_remove", "note", "featured")
 
 
 @dataclass(frozen=True)

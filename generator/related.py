@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from .cache import read_entry, write_entry
 from .catalog import Related
 from .text import readable
 
@@ -214,20 +213,12 @@ def cached_related(
     """
     key = cache_key(docs, k, tag_weight, tag_names)
     path = cache_dir / f"related-{key}.json" if cache_dir is not None else None
-    if path is not None and path.exists():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return {pid: [Related(r[0], r[1], tuple(r[2])) for r in rows] for pid, rows in data.items()}, True
-        except (ValueError, KeyError, IndexError, TypeError):
-            pass  # a damaged cache is recomputed
+    data = read_entry(path)
+    try:
+        return {pid: [Related(r[0], r[1], tuple(r[2])) for r in rows] for pid, rows in data.items()}, True
+    except (AttributeError, KeyError, IndexError, TypeError):
+        pass  # no entry, or a damaged one: recompute
     result = compute_related(docs, k=k, tag_weight=tag_weight, tag_names=tag_names)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("related-*.json"):
-            old.unlink(missing_ok=True)  # keep one entry: the cache must not grow with every edit
-        payload = {pid: [[r.id, r.score, list(r.reasons)] for r in rows] for pid, rows in result.items()}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
+        write_entry(path, {pid: [[r.id, r.score, list(r.reasons)] for r in rows] for pid, rows in result.items()})
     return result, False

@@ -24,7 +24,7 @@ class Site:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-def _resolve_curated(record: Record, taxonomy: Taxonomy, where: str, problems: list[Problem]) -> tuple[list[str], list[str]]:
+def resolve_curated(record: Record, taxonomy: Taxonomy, where: str, problems: list[Problem]) -> tuple[list[str], list[str]]:
     """The record's tags_add and tags_remove with renamed tags resolved; unknown tags are problems."""
     resolved: list[list[str]] = []
     for key, slugs in (("tags_add", record.tags_add), ("tags_remove", record.tags_remove)):
@@ -50,7 +50,7 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
     automatic_tags = tag_all(taxonomy, [(r.title, r.abstract) for r in records], settings.cache_dir)
     for record, automatic in zip(records, automatic_tags, strict=True):
         where = archive.display(archive.path_for(record.id)) if archive else record.id
-        add, remove = _resolve_curated(record, taxonomy, where, problems)
+        add, remove = resolve_curated(record, taxonomy, where, problems)
         papers.append(Paper(record, curated_tags(record, automatic, add=add, remove=remove)))
         for target in note_references(record.note):
             if target not in ids:
@@ -69,6 +69,25 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
             if target != paper.id:
                 by_id[target].referenced_by.append(paper.id)
     return new_catalog(papers, tags)
+
+
+def export_rows(catalog: Catalog) -> list[dict]:
+    """The archive as JSON-ready rows, newest first: the machine-readable view other tools rely on."""
+    return [
+        {
+            "id": p.id,
+            "title": p.record.title,
+            "abstract": p.record.abstract,
+            "added": p.record.added.isoformat(),
+            "tags": p.tags,
+            "related": [r.id for r in p.related],
+            "links": [{"url": link.url, "kind": link.kind} for link in p.record.links],
+            "url": "/" + p.url,
+            "featured": p.record.featured,
+            "note": p.record.note,
+        }
+        for p in catalog.papers
+    ]
 
 
 def generate(settings: Settings, records: list[Record] | None = None, *, feeds: bool = True) -> Site:

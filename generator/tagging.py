@@ -10,15 +10,13 @@ do not count at all. Tags are computed at build time, never stored in records.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cache import read_entry, write_entry
 from .errors import PapersError, read_yaml
 from .records import TAG_RE
 from .text import readable
@@ -188,8 +186,10 @@ def load_taxonomy(path: Path) -> Taxonomy:
     aliases: dict[str, str] = {}
     for index, item in enumerate(data["tags"]):
         rule = _rule(item, index, file, default_threshold)
-        if rule.slug in rules or rule.slug in aliases:
+        if rule.slug in rules:
             raise TaxonomyError(f"{file}: tag {rule.slug} is defined twice")
+        if rule.slug in aliases:
+            raise TaxonomyError(f"{file}: tag {rule.slug} is also an alias of tag {aliases[rule.slug]}; an old slug cannot be a tag again")
         rules[rule.slug] = rule
         for alias in rule.aliases:
             if not TAG_RE.match(alias) or alias in aliases:
@@ -275,13 +275,8 @@ def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path |
     """
     digest = hashlib.sha256(TAGGER_VERSION.encode() + taxonomy.path.read_bytes()).hexdigest()[:16]
     path = cache_dir / f"tags-{digest}.json" if cache_dir is not None else None
-    known: dict[str, list[str]] = {}
-    if path is not None and path.exists():
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            loaded = None
-        known = loaded if isinstance(loaded, dict) else {}  # a damaged cache is rebuilt
+    loaded = read_entry(path)
+    known: dict[str, list[str]] = loaded if isinstance(loaded, dict) else {}  # a damaged cache is rebuilt
     result, fresh = [], {}
     for title, abstract in papers:
         key = _paper_key(title, abstract)
@@ -291,13 +286,7 @@ def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path |
         fresh[key] = tags
         result.append(tags)
     if path is not None and fresh != known:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("tags-*.json"):
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(fresh, handle, separators=(",", ":"), sort_keys=True)
-        os.replace(tmp, path)
+        write_entry(path, fresh)
     return result
 
 

@@ -81,5 +81,17 @@ def test_load_lists_every_problem_with_file_and_line(archive: Archive) -> None:
     assert "is not valid YAML" in str(caught.value) and "fix the syntax" in str(caught.value)
 
 
-def test_missing_archive_is_empty(tmp_path: Path) -> None:
-    assert Archive(tmp_path / "nowhere").load() == []
+def test_missing_archive_folder_is_a_problem_not_an_empty_site(tmp_path: Path) -> None:
+    with pytest.raises(ProblemsError, match="the archive folder does not exist"):
+        Archive(tmp_path / "nowhere").load()
+
+
+def test_misplaced_and_unreadable_records_are_problems(archive: Archive) -> None:
+    archive.add([make_record("good")])
+    (archive.root / "loose.yaml").write_text("id: loose\n", encoding="utf-8")
+    (archive.path_for("a-folder")).mkdir(parents=True)
+    with pytest.raises(ProblemsError) as caught:
+        archive.load()
+    messages = {Path(p.file).name: p.message for p in caught.value.problems}
+    assert messages["loose.yaml"].startswith("records live at archive/<shard>/<id>.yaml: move it to")
+    assert messages["a-folder.yaml"].startswith("cannot be read")
