@@ -58,8 +58,10 @@ def test_serve_rebuilds_on_archive_edits_and_then_settles(tmp_path: Path) -> Non
     url = f"http://127.0.0.1:{port}/papers-archive/papers/pointer-networks/"
     try:
         assert wait_for(lambda: "Pointer Networks" in fetch(url)), log.read_text()
-        record.write_text(record.read_text().replace("title: Pointer Networks", "title: Pointer Networks, Revisited"))
-        assert wait_for(lambda: "Pointer Networks, Revisited" in fetch(url)), log.read_text()
+        record.write_text(record.read_text().replace("title: Pointer Networks", "title: A Revisit of Pointer Networks"))
+        assert wait_for(lambda: "A Revisit of Pointer Networks" in fetch(url)), log.read_text()
+        feed = f"http://127.0.0.1:{port}/papers-archive/feed.xml"
+        assert "<title>A Revisit of Pointer Networks</title>" in fetch(feed)  # feeds are regenerated under serve too
         builds = log.read_text().count("Building documentation")
         time.sleep(4)  # a rebuild loop would keep building with no edit
         assert log.read_text().count("Building documentation") == builds, log.read_text()
