@@ -112,25 +112,18 @@ def render_feeds(catalog: Catalog, settings: Settings, aliases: dict[str, str] |
             feed=SITE_FEED,
         )
     }
-    for slug, tag in sorted(catalog.tags.items()):
-        feeds[tag_feed_src(slug)] = render_feed(
+    # Every tag at its slug; a renamed tag's old feed keeps working, at its own address.
+    addresses = [(slug, slug) for slug in sorted(catalog.tags)] + sorted((aliases or {}).items())
+    for address, slug in addresses:
+        tag = catalog.tags[slug]
+        formerly = f" (formerly {address})" if address != slug else ""
+        feeds[tag_feed_src(address)] = render_feed(
             catalog.by_tag.get(slug, []),
             catalog,
             settings,
             title=_tag_title(settings, tag),
-            description=f"New papers tagged {tag.name} in {settings.site_name}: {tag.description}",
+            description=f"New papers tagged {tag.name} in {settings.site_name}{formerly}: {tag.description}",
             page=f"tags/{slug}/",
-            feed=tag_feed_src(slug),
-        )
-    for old, new in sorted((aliases or {}).items()):  # a renamed tag's old feed keeps working, at its own address
-        tag = catalog.tags[new]
-        feeds[tag_feed_src(old)] = render_feed(
-            catalog.by_tag.get(new, []),
-            catalog,
-            settings,
-            title=_tag_title(settings, tag),
-            description=f"New papers tagged {tag.name} in {settings.site_name} (formerly {old}): {tag.description}",
-            page=f"tags/{new}/",
-            feed=tag_feed_src(old),
+            feed=tag_feed_src(address),
         )
     return feeds

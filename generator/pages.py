@@ -1,7 +1,7 @@
 """Rendering the catalog as Markdown pages: ``{docs-relative path: Markdown}``.
 
-Every piece of record text goes through ``text.markdown_text`` so that it shows
-exactly as written; internal links are Markdown links to ``.md`` files so that
+Every piece of record text goes through ``text.markdown_text`` (or, for long
+abstracts, an HTML-escaped raw block) so that it shows exactly as written; internal links are Markdown links to ``.md`` files so that
 MkDocs checks every one of them in ``--strict`` builds.
 """
 
@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import yaml
 
@@ -24,7 +25,7 @@ LINK_LABELS = {"code": "Code", "huggingface": "Hugging Face", "project": "Projec
 LINK_ICONS = {"code": ":material-code-braces:", "huggingface": ":material-robot-happy-outline:", "project": ":material-web:"}
 
 
-def long_date(day) -> str:
+def long_date(day: date) -> str:
     """``2025-03-12`` -> ``12 March 2025``, without the locale (builds must not depend on it)."""
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
