@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from .records import Record, sort_newest_first
+from .records import Record, newest_first
 
 
 @dataclass(frozen=True)
@@ -105,5 +105,4 @@ def curated_tags(record: Record, automatic: list[str], *, add: list[str] | None 
 
 def new_catalog(papers: list[Paper], tags: dict[str, Tag]) -> Catalog:
     """A catalog of ``papers`` in site order (newest first, ties by title then id)."""
-    order = {r.id: i for i, r in enumerate(sort_newest_first(p.record for p in papers))}
-    return Catalog(sorted(papers, key=lambda p: order[p.id]), tags)
+    return Catalog(sorted(papers, key=lambda p: newest_first(p.record)), tags)

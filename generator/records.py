@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -221,7 +221,7 @@ def record_from_mapping(data: Any) -> Record:
     return record
 
 
-def sort_newest_first(records: Iterable[Record]) -> list[Record]:
-    """Newest additions first; same day by title then id, so the order never depends on disk order."""
-    by_title = sorted(records, key=lambda r: (r.title.casefold(), r.id))
-    return sorted(by_title, key=lambda r: r.added, reverse=True)
+def newest_first(record: Record) -> tuple[int, str, str]:
+    """Sort key of the site's order: newest additions first; same day by title, then id,
+    so the order never depends on disk order."""
+    return (-record.added.toordinal(), record.title.casefold(), record.id)

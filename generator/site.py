@@ -61,14 +61,14 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
     names = {slug: tag.name for slug, tag in tags.items()}
     docs = [document(p.id, p.record.title, p.record.abstract, p.tags) for p in papers]
     related, _ = cached_related(docs, settings.cache_dir, k=settings.related_count, tag_names=names)
-    by_id = {p.id: p for p in papers}
     for paper in papers:
         paper.related = related.get(paper.id, [])
+    catalog = new_catalog(papers, tags)
     for paper in sorted(papers, key=lambda p: p.id):
         for target in note_references(paper.record.note):
             if target != paper.id:
-                by_id[target].referenced_by.append(paper.id)
-    return new_catalog(papers, tags)
+                catalog.by_id[target].referenced_by.append(paper.id)
+    return catalog
 
 
 def export_rows(catalog: Catalog) -> list[dict]:

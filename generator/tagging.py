@@ -47,7 +47,6 @@ class Term:
 
     pattern: str
     weight: float
-    regex: re.Pattern[str]
     title_only: bool = False
 
 
@@ -154,9 +153,10 @@ def _rule(data: Any, index: int, file: str, default_threshold: float) -> TagRule
     if not isinstance(evidence, dict) or set(evidence) - set(STRENGTHS):
         raise TaxonomyError(f"{where}.evidence: expected a mapping with keys {', '.join(STRENGTHS)}")
     terms = tuple(
-        Term(p, STRENGTHS[strength], _compile(p, f"{where}.evidence.{strength}"), strength == TITLE_ONLY)
+        Term(p, STRENGTHS[strength], strength == TITLE_ONLY)
         for strength in STRENGTHS
         for p in _strings(evidence.get(strength), f"{where}.evidence.{strength}")
+        if _compile(p, f"{where}.evidence.{strength}")  # each pattern alone, so an error names it
     )
     threshold = data.get("threshold", default_threshold)
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not math.isfinite(threshold) or threshold <= 0:
