@@ -29,6 +29,18 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 # maxrequestspersecond: LinkChecker waits about 0.3 s between two requests to one host
 # unless the host answers with a "LinkChecker" header, which our server does.
+# Run as root (as CI does), LinkChecker switches to user "nobody" before it lists its
+# plugin folder, and "nobody" cannot read a virtualenv in a private folder (a fresh clone
+# in `mktemp -d`): the anchor check would be silently off. We only ever crawl our own
+# site on localhost, so LinkChecker keeps the caller's user.
+LAUNCHER = """\
+import sys
+import linkcheck.command.linkchecker as command
+command.drop_privileges = lambda: None
+sys.argv[0] = "linkchecker"
+command.linkchecker()
+"""
+
 LINKCHECKER_CONFIG = """\
 [checking]
 maxrequestspersecond=1000
@@ -84,15 +96,18 @@ def run_linkchecker(base_url: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp, "linkcheckerrc")
         config.write_text(LINKCHECKER_CONFIG, encoding="utf-8")
-        # One thread: with several, whether a second anchor on an already-checked page gets
-        # checked depends on thread timing (seen: "../../#nowhere" reported in one run, not another).
-        command = [sys.executable, "-m", "linkcheck", "--config", str(config), "--threads", "0", "--no-status", "--output", "xml/utf-8", "--verbose", base_url]
+        # One thread: the crawl, and so the log, comes in the same order every run. -Dplugin logs
+        # which plugins were enabled, so a missing anchor check is an error, not a silent pass.
+        options = ["--config", str(config), "--threads", "0", "--no-status", "-Dplugin", "--output", "xml/utf-8", "--verbose", base_url]
+        command = [sys.executable, "-c", LAUNCHER, *options]
         # Nothing outside localhost is fetched, so a proxy set for the shell must not catch our requests.
         env = {name: value for name, value in os.environ.items() if not name.lower().endswith("_proxy")}
         # Exit status 1 only means "problems found": the log says which.
         result = subprocess.run(command, capture_output=True, env=env, check=False)
     if result.returncode not in (0, 1) or not result.stdout.strip():
         raise RuntimeError(f"linkchecker failed (exit {result.returncode}):\n{result.stderr.decode(errors='replace')}")
+    if b"Enable content plugin AnchorCheck" not in result.stderr:
+        raise RuntimeError("LinkChecker's AnchorCheck plugin did not load: anchors would go unchecked")
     return result.stdout
 
 
