@@ -9,16 +9,18 @@ prefix of the id itself would not (think of every title starting "Learning").
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
-import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import Problem, ProblemsError
+from .errors import PapersError, Problem, ProblemsError
+from .journal import LOCK, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
 from .records import Record, RecordInvalid, record_from_mapping
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -63,46 +65,73 @@ def dump_record(record: Record) -> str:
     return HEADER + body
 
 
-def _line_of(text: str, key: str) -> int | None:
-    """The line of a top-level key, found only when there is a problem to report."""
+#: How long a writer waits for another writer (or readers) before giving up, and a reader for a writer.
+WRITE_WAIT_SECONDS = 10.0
+READ_WAIT_SECONDS = 120.0
+
+
+def _line_of(text: str, key: str, item: str | None = None) -> int | None:
+    """The line of a top-level key (or of ``item`` inside its value), found only when there is a problem to report."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return None
-    if isinstance(node, yaml.MappingNode):
-        top = key.split(".")[0]
-        for key_node, _ in node.value:
-            if key_node.value == top:
-                return key_node.start_mark.line + 1
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    top = key.split(".")[0]
+    for key_node, value_node in node.value:
+        if key_node.value != top:
+            continue
+        line = key_node.start_mark.line
+        if item is not None and isinstance(value_node, yaml.SequenceNode):
+            line = next((n.start_mark.line for n in value_node.value if getattr(n, "value", None) == item), line)
+        elif item is not None:  # text such as a note: the first line that shows the item
+            lines = text.splitlines()[line : value_node.end_mark.line + 1]
+            line += next((i for i, content in enumerate(lines) if item in content), 0)
+        return line + 1
     return None
+
+
+def _yaml_error_line(text: str, exc: yaml.YAMLError) -> int | None:
+    """The line to blame for a syntax error.
+
+    PyYAML marks the token it stumbled on; at the end of the file (an unclosed
+    bracket or quote) that is past the last line, so the line where the
+    construct began (the context mark) is the one to fix.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return None
+    context = getattr(exc, "context_mark", None)
+    if mark.index >= len(text.rstrip()) and context is not None:
+        return context.line + 1
+    return min(mark.line + 1, max(text.count("\n"), 1))
+
+
+@dataclass
+class _Walk:
+    """What is in the archive folder: record files, problems with other files, stray temp files."""
+
+    records: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    temps: list[Path] = field(default_factory=list)
 
 
 @dataclass
 class Archive:
-    """The folder of records."""
+    """The folder of records.
+
+    Writers go through ``writing()``: one at a time, all or nothing. Readers
+    (``scan``, ``load``) wait while a writer applies a change, and complete or
+    roll back a write that a dead process left half-done, saying so on ``log``.
+    """
 
     root: Path
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("papers"))
+    _holder: str | None = field(default=None, init=False, repr=False)
 
     def path_for(self, record_id: str) -> Path:
         return self.root / shard(record_id) / f"{record_id}.yaml"
-
-    def _files(self, problems: list[Problem]) -> list[Path]:
-        """The record files, one folder down; a file elsewhere is a problem, never silently skipped."""
-        if not self.root.is_dir():
-            what = "is not a folder" if self.root.exists() else "does not exist"
-            problems.append(Problem(self.display(self.root), None, f"the archive folder {what}; fix the papers plugin's archive option, or import a listing"))
-            return []
-        files = []
-        for path in sorted(self.root.rglob("*.yaml")):
-            if path.name.startswith("."):
-                continue
-            if path.parent.parent != self.root:  # any folder one level down is read; imports use the shard
-                problems.append(
-                    Problem(self.display(path), None, f"records live at archive/<shard>/<id>.yaml: move it to {self.display(self.path_for(path.stem))}")
-                )
-                continue
-            files.append(path)
-        return files
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the working folder when possible."""
@@ -110,6 +139,45 @@ class Archive:
             return os.path.relpath(path)
         except ValueError:
             return str(path)
+
+    # --- reading ----------------------------------------------------------------
+
+    def _walk(self) -> _Walk:
+        """Every file below the root, sorted into records, problems and stray temp files; nothing skipped silently."""
+        walk = _Walk()
+        if not self.root.is_dir():
+            what = "is not a folder" if self.root.exists() else "does not exist"
+            walk.problems.append(Problem(self.display(self.root), None, f"the archive folder {what}; fix the papers plugin's archive option, or import a listing"))
+            return walk
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .staging belongs to the journal
+            for name in dirs:
+                if Path(name).suffix.lower() in (".yaml", ".yml"):
+                    walk.problems.append(Problem(self.display(Path(folder) / name), None, "cannot be read (it is a folder); a record must be a readable file"))
+            for name in sorted(files):
+                self._classify(Path(folder) / name, walk)
+        return walk
+
+    def _classify(self, path: Path, walk: _Walk) -> None:
+        name, at_root = path.name, path.parent == self.root
+        if name.startswith("."):
+            if name.endswith(TEMP_SUFFIX):
+                walk.temps.append(path)
+            return  # .lock, .journal, .gitkeep…
+        suffix = path.suffix.lower()
+        if suffix not in (".yaml", ".yml"):
+            if not at_root:  # a README beside the shards is fine; a stray file among records is not
+                walk.problems.append(Problem(self.display(path), None, "is not a record (records are <shard>/<id>.yaml); move it out of the archive"))
+            return
+        home = self.display(self.path_for(path.stem))
+        if path.suffix != ".yaml":
+            walk.problems.append(Problem(self.display(path), None, f"a record file's name ends in .yaml, or it is not read: rename it to {home}"))
+        elif at_root or path.parent.parent != self.root:
+            walk.problems.append(Problem(self.display(path), None, f"records live at archive/<shard>/<id>.yaml: move it to {home}"))
+        elif path.parent.name != shard(path.stem):
+            walk.problems.append(Problem(self.display(path), None, f"is in the wrong shard folder (the id {path.stem!r} belongs in {shard(path.stem)}/): move it to {home}"))
+        else:
+            walk.records.append(path)
 
     def _load_one(self, path: Path, problems: list[Problem]) -> Record | None:
         name = self.display(path)
@@ -124,10 +192,8 @@ class Archive:
         try:
             data = yaml.load(text, Loader=_Loader)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
             what = getattr(exc, "problem", None) or str(exc)
-            problems.append(Problem(name, line, f"is not valid YAML ({what}); fix the syntax"))
+            problems.append(Problem(name, _yaml_error_line(text, exc), f"is not valid YAML ({what}); fix the syntax"))
             return None
         try:
             record = record_from_mapping(data)
@@ -140,6 +206,15 @@ class Archive:
             return None
         return record
 
+    def _read(self, walk: _Walk) -> tuple[list[Record], list[Problem]]:
+        problems = list(walk.problems)
+        records: list[Record] = []
+        for path in walk.records:  # one id, one file: the shard and the file name are both the id's
+            record = self._load_one(path, problems)
+            if record is not None:
+                records.append(record)
+        return sorted(records, key=lambda r: r.id), problems
+
     def load(self) -> list[Record]:
         """Every record, validated. Raises ``ProblemsError`` listing every problem in every file."""
         records, problems = self.scan()
@@ -148,45 +223,65 @@ class Archive:
         return records
 
     def scan(self) -> tuple[list[Record], list[Problem]]:
-        """The valid records, sorted by id, and a problem for each invalid file."""
-        problems: list[Problem] = []
-        records: list[Record] = []
-        where: dict[str, Path] = {}
-        for path in self._files(problems):
-            record = self._load_one(path, problems)
-            if record is None:
-                continue
-            if record.id in where:
-                problems.append(Problem(self.display(path), None, f"id {record.id!r} is also used by {self.display(where[record.id])}; remove one"))
-                continue
-            where[record.id] = path
-            records.append(record)
-        return sorted(records, key=lambda r: r.id), problems
+        """The valid records, sorted by id, and a problem for each invalid file.
+
+        Reads under the shared lock; a write left half-done by a dead process is
+        first completed or rolled back under the exclusive one.
+        """
+        if self._holder is not None or not self.root.is_dir():
+            return self._read(self._walk())
+        lock = ArchiveLock(self.root)
+        with lock.shared(READ_WAIT_SECONDS):
+            walk = None if needs_recovery(self.root) else self._walk()
+            if walk is not None and not walk.temps:
+                return self._read(walk)
+        with lock.exclusive("recovering an interrupted write", READ_WAIT_SECONDS):
+            recover(self.root, self.log.info)
+            return self._read(self._walk())
+
+    def locate(self, record_id: str, key: str, item: str | None = None) -> tuple[str, int | None]:
+        """The file and line of ``key`` (or of ``item`` in it) in a record, for a problem found after loading."""
+        path = self.path_for(record_id)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return self.display(path), None
+        return self.display(path), _line_of(text, key, item)
+
+    # --- writing -------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self, holder: str, timeout: float = WRITE_WAIT_SECONDS) -> Iterator[Archive]:
+        """Hold the archive as its only writer (``holder`` names the command to whoever waits).
+
+        An interrupted earlier write is completed or rolled back first. A folder
+        created for nothing (an import that wrote no record) is removed again.
+        """
+        if self._holder is not None:
+            raise PapersError(f"{self.root}: already being written by this process ({self._holder})")
+        created = not self.root.exists()
+        try:
+            with ArchiveLock(self.root).exclusive(holder, timeout):
+                self._holder = holder
+                recover(self.root, self.log.info)
+                yield self
+        finally:
+            self._holder = None
+            if created and self.root.is_dir() and [p.name for p in self.root.iterdir()] == [LOCK]:
+                (self.root / LOCK).unlink()
+                self.root.rmdir()
 
     def add(self, records: Iterable[Record]) -> list[Path]:
-        """Write new records, all or nothing. Never overwrites an existing file.
-
-        Every record is first written to a temporary file beside its target;
-        only when all are written are they renamed into place, so an
-        interrupted import leaves no half-written record.
-        """
+        """Write new records, all or nothing, as one transaction. Never overwrites an existing file."""
+        if self._holder is None:
+            with self.writing("papers (adding records)"):
+                return self.add(records)
         records = list(records)
         clashes = [self.path_for(r.id) for r in records if self.path_for(r.id).exists()]
         if clashes:
             raise ProblemsError([Problem(self.display(p), None, "already exists; an import never overwrites a record") for p in clashes])
-        staged: list[tuple[Path, Path]] = []
-        try:
-            for record in records:
-                target = self.path_for(record.id)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-                staged.append((Path(tmp), target))
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(dump_record(record))
-        except BaseException:
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
-            raise
-        for tmp, target in staged:
-            os.replace(tmp, target)
-        return [target for _, target in staged]
+        transaction = Transaction(self.root, self._holder)
+        for record in records:
+            transaction.put(f"{shard(record.id)}/{record.id}.yaml", dump_record(record).encode("utf-8"))
+        transaction.commit()
+        return [self.path_for(r.id) for r in records]

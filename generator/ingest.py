@@ -20,6 +20,7 @@ class ImportResult:
     added: list[Record] = field(default_factory=list)
     present: list[tuple[str, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    file_problems: list[Problem] = field(default_factory=list)
 
 
 def plan_import(
@@ -42,6 +43,7 @@ def plan_import(
     for path in listings:
         listing = parse_listing(path, today=today, on_date=on_date, year=year)
         result.problems.extend(listing.problems)
+        result.file_problems.extend(listing.file_problems)
         for entry in listing.entries:
             key = fingerprint(entry.abstract)
             if key in known:
@@ -71,22 +73,31 @@ def import_listings(
     on_date: date | None = None,
     year: int | None = None,
     skip_invalid: bool = False,
+    holder: str = "papers import",
 ) -> ImportResult:
-    """Import listings into ``archive``.
+    """Import listings into ``archive``, as its only writer and as one transaction.
 
     With any problem, nothing is written and ``ProblemsError`` lists them all,
     unless ``skip_invalid``: then the valid entries are written and the
-    problems are returned as the skipped ones.
+    problems are returned as the skipped ones. A problem with a whole file
+    (not UTF-8 text, no papers) is never skipped. ``holder`` names the command
+    to anyone who has to wait for it.
     """
     missing = [Problem(str(p), None, "is not a file" if p.exists() else "no such file; check the path") for p in listings if not p.is_file()]
     if missing:
         raise ProblemsError(missing, "nothing imported")
-    existing = archive.load() if archive.root.exists() else []  # the first import creates the folder
-    result = plan_import(listings, existing, today=today, on_date=on_date, year=year)
-    if result.problems and not skip_invalid:
-        raise ProblemsError(
-            result.problems,
-            f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
-        )
-    archive.add(result.added)
+    with archive.writing(holder):  # the archive is read, planned against and written under one lock
+        existing = archive.load()
+        result = plan_import(listings, existing, today=today, on_date=on_date, year=year)
+        if result.file_problems:
+            raise ProblemsError(
+                result.file_problems + result.problems,
+                f"nothing imported: {len(result.file_problems)} file(s) cannot be read as listings; --skip-invalid skips entries, not whole files",
+            )
+        if result.problems and not skip_invalid:
+            raise ProblemsError(
+                result.problems,
+                f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
+            )
+        archive.add(result.added)
     return result

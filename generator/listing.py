@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import Problem
+from .text import forbidden_character
 
 CHROME = (
     "new",
@@ -42,11 +43,16 @@ class Entry:
 
 @dataclass
 class Listing:
-    """A parsed listing: the entries that are complete and the problems found."""
+    """A parsed listing: the entries that are complete and the problems found.
+
+    ``file_problems`` concern the whole file (not UTF-8 text, no papers at all):
+    no entry of such a file can be trusted, so none can be skipped past.
+    """
 
     file: str
     entries: list[Entry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    file_problems: list[Problem] = field(default_factory=list)
 
 
 def looks_like_abstract(line: str) -> bool:
@@ -96,14 +102,19 @@ def resolve_date(month: int, day: int, *, year: int | None, today: date) -> date
     return None
 
 
-def _lines(raw: bytes, file: str, problems: list[Problem]) -> list[str]:
+def _lines(raw: bytes, file: str, problems: list[Problem]) -> list[str] | None:
+    """The file's lines, as written; None (and a problem) when the file is not UTF-8 text."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        problems.append(Problem(file, line, "contains NUL bytes: this is a binary or UTF-16 file, not a listing; save the listing as UTF-8 text"))
+        return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(file, line, "is not UTF-8 text; save the listing as UTF-8"))
-        text = raw.decode("utf-8-sig", errors="replace")
-    return [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+        problems.append(Problem(file, line, "is not UTF-8 text (nothing of it was read); save the listing as UTF-8"))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def parse_listing(
@@ -120,7 +131,12 @@ def parse_listing(
     file = str(path)
     listing = Listing(file=path.name)
     problems = listing.problems
-    lines = _lines(path.read_bytes(), file, problems)
+    lines = _lines(path.read_bytes(), file, listing.file_problems)
+    bad_name = forbidden_character(path.name)
+    if bad_name:
+        listing.file_problems.append(Problem(file, None, f"the file name contains {bad_name}; rename the file"))
+    if lines is None or bad_name:
+        return listing
     current: date | None = on_date
     header_seen = False
     pending: tuple[str, int] | None = None  # a title waiting for its abstract
@@ -133,7 +149,14 @@ def parse_listing(
             problems.append(Problem(file, at, f"the title {title[:60]!r} has no abstract; add its abstract on the next non-blank line, or delete the title"))
             pending = None
 
-    content = [(number, line) for number, line in enumerate(lines, start=1) if line]
+    unreadable = set()  # lines that cannot be text: their entry is refused, the alternation goes on
+    for number, line in enumerate(lines, start=1):
+        bad = forbidden_character(line)  # before stripping: Python counts some controls as white space
+        if bad:
+            problems.append(Problem(file, number, f"contains {bad}, which cannot be text; delete it (or fix the file's encoding)"))
+            unreadable.add(number)
+    # Leading and trailing white space (as Unicode defines it) is not part of a title or an abstract.
+    content = [(number, line.strip()) for number, line in enumerate(lines, start=1) if line.strip()]
     for position, (number, line) in enumerate(content):
         if not started and line.casefold() in CHROME:
             continue
@@ -175,6 +198,12 @@ def parse_listing(
             if not header_seen:
                 problems.append(Problem(file, at, "no date header (such as 'Mar 12') comes before this paper; add one or pass --date YYYY-MM-DD"))
             continue
+        if at in unreadable or number in unreadable:
+            continue
         listing.entries.append(Entry(title=title, abstract=line, date=current, line=at))
     close_pending_without_abstract()
+    if not listing.entries and not problems:
+        listing.file_problems.append(
+            Problem(file, None, "has no papers: expected a date header (such as 'Mar 12') and then a title line and an abstract line per paper")
+        )
     return listing

@@ -14,7 +14,7 @@ from typing import Any
 
 from slugify import slugify
 
-from .text import LINK_KINDS, Link, is_url
+from .text import LINK_KINDS, Link, forbidden_character, is_url
 
 ID_MAX_LENGTH = 80
 TAG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -127,6 +127,9 @@ def _text(data: Mapping[str, Any], key: str, problems: list[tuple[str, str]], *,
         return ""
     if required and not value.strip():
         problems.append((key, "is empty; expected non-empty text"))
+    bad = forbidden_character(value)
+    if bad:
+        problems.append((key, f"contains {bad}, which cannot be shown as text; delete it"))
     return value
 
 
@@ -164,6 +167,9 @@ def _sources(value: Any, problems: list[tuple[str, str]]) -> list[Source]:
         if not isinstance(item, dict) or not isinstance(item.get("file"), str):
             problems.append(("sources", f"expected {{file: NAME, date: YYYY-MM-DD}}, got {item!r}"))
             continue
+        bad = forbidden_character(item["file"])
+        if bad:
+            problems.append(("sources", f"file name contains {bad}; delete it"))
         sources.append(Source(item["file"], _date(item.get("date"), "sources.date", problems)))
     return sources
 
@@ -177,7 +183,7 @@ def _links(value: Any, problems: list[tuple[str, str]]) -> list[Link]:
     links = []
     for item in value:
         ok = isinstance(item, dict) and isinstance(item.get("url"), str) and item.get("kind") in LINK_KINDS
-        if not ok or not is_url(item["url"]):
+        if not ok or not is_url(item["url"]) or forbidden_character(item["url"]):
             problems.append(("links", f"expected {{url: http(s)://…, kind: one of {', '.join(LINK_KINDS)}}}, got {item!r}"))
             continue
         links.append(Link(item["url"], item["kind"]))

@@ -12,6 +12,31 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+# --- Characters that cannot be text ------------------------------------------
+
+# C0 and C1 controls (tab and newline are text), DEL, lone surrogates, and the
+# Unicode non-characters: none is ever part of a real title or abstract, and
+# XML (feeds, sitemaps) cannot carry most of them at all.
+_FORBIDDEN_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+
+
+def forbidden_character(text: str) -> str | None:
+    """A description of the first character of ``text`` that cannot be text, or None.
+
+    ``"A\x00B"`` -> ``"U+0000 (a control character) at column 2"``.
+    """
+    match = _FORBIDDEN_RE.search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a Unicode non-character" if code >= 0xFDD0 else "a control character"
+    return f"U+{code:04X} ({kind}) at column {match.start() + 1}"
+
+
 # --- LaTeX-isms ------------------------------------------------------------
 
 # Accent commands as combining characters: \"U -> Ü once NFC-normalised.

@@ -103,9 +103,41 @@ def test_papers_before_any_date_need_a_date(tmp_path: Path) -> None:
     assert parse_listing(path, today=TODAY, on_date=date(2025, 1, 2)).entries[0].date == date(2025, 1, 2)
 
 
-def test_invalid_utf8_is_reported_with_its_line(tmp_path: Path) -> None:
-    listing = parse_listing(write(tmp_path, b"Mar 12\n\nBad \xff Title\n\n" + ABSTRACT.encode()), today=TODAY)
-    assert [p.line for p in listing.problems] == [3]
+def test_a_file_that_is_not_utf8_is_one_problem_for_the_whole_file(tmp_path: Path) -> None:
+    listing = parse_listing(write(tmp_path, b"Mar 12\n\nR\xe9sum\xe9 of Caf\xe9\n\n" + ABSTRACT.encode()), today=TODAY)
+    assert listing.entries == [] and listing.problems == []
+    assert [(p.line, p.message.split(";")[0]) for p in listing.file_problems] == [(3, "is not UTF-8 text (nothing of it was read)")]
+
+
+def test_nul_bytes_mean_a_binary_or_utf16_file(tmp_path: Path) -> None:
+    utf16 = write(tmp_path, "Mar 12\n\nTitle\n\nAbstract.\n".encode("utf-16-le"))
+    assert listing_file_problem(utf16).startswith("contains NUL bytes")
+    assert listing_file_problem(Path("/usr/bin/ls")).startswith("contains NUL bytes")
+
+
+def listing_file_problem(path: Path) -> str:
+    listing = parse_listing(path, today=TODAY)
+    assert listing.entries == [] and len(listing.file_problems) == 1
+    return listing.file_problems[0].message
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  \n", "new\nSubscribe\n\nMar 12\n"])
+def test_a_listing_with_no_papers_is_a_problem(tmp_path: Path, text: str) -> None:
+    assert listing_file_problem(write(tmp_path, text)).startswith("has no papers")
+
+
+@pytest.mark.parametrize("bad", ["\x07", "\x0b", "\x0c", "\x1f", "\x7f", "\x85", "\x9f", "\ufffe", "\U0001ffff", "\ufdd0"])
+def test_control_characters_and_non_characters_are_refused_with_their_line(tmp_path: Path, bad: str) -> None:
+    text = f"Mar 12\n\nGood Paper\n\n{ABSTRACT}\n\nBad{bad}Paper\n\n{ABSTRACT}\n\nLast Paper\n\n{ABSTRACT}{bad}\n"
+    listing = parse_listing(write(tmp_path, text), today=TODAY)
+    assert [e.title for e in listing.entries] == ["Good Paper"]
+    code = f"contains U+{ord(bad):04X} "
+    assert [(p.line, p.message.startswith(code)) for p in listing.problems] == [(7, True), (13, True)]
+
+
+def test_tabs_are_text(tmp_path: Path) -> None:
+    listing = parse_listing(write(tmp_path, f"Mar 12\n\nA\tTabbed Title\n\n{ABSTRACT}\n"), today=TODAY)
+    assert [e.title for e in listing.entries] == ["A\tTabbed Title"] and listing.problems == []
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT, SEED
 
+from generator.archive import Archive
 from generator.listing import parse_listing
 from generator.text import readable
 
@@ -115,7 +116,7 @@ HOSTILE_ABSTRACT = "An abstract with <script>alert(2)</script>, {{ config.site_n
 def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    record = tmp_path / "archive" / "zz" / "hostile.yaml"
+    record = Archive(tmp_path / "archive").path_for("hostile")
     record.parent.mkdir(parents=True)
     record.write_text(
         f"id: hostile\ntitle: {HOSTILE_TITLE!r}\n".replace("'", "'") + f"abstract: {HOSTILE_ABSTRACT!r}\n"
@@ -147,7 +148,7 @@ def test_hand_written_pages_win_over_generated_ones(tmp_path: Path) -> None:
 def test_curator_notes_cannot_create_attributes_or_script_links(tmp_path: Path) -> None:
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    record = tmp_path / "archive" / "zz" / "noted.yaml"
+    record = Archive(tmp_path / "archive").path_for("noted")
     record.parent.mkdir(parents=True)
     note = '[click](javascript:alert(1)){ onclick="alert(2)" } [x](java&#115;cript:alert(3)) [ok](https://example.org)'
     record.write_text(f"id: noted\ntitle: Noted\nabstract: An abstract.\nadded: 2025-01-01\nnote: {note!r}\n", encoding="utf-8")
