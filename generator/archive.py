@@ -147,7 +147,9 @@ class Archive:
         walk = _Walk()
         if not self.root.is_dir():
             what = "is not a folder" if self.root.exists() else "does not exist"
-            walk.problems.append(Problem(self.display(self.root), None, f"the archive folder {what}; fix the papers plugin's archive option, or import a listing"))
+            walk.problems.append(
+                Problem(self.display(self.root), None, f"the archive folder {what}; fix the papers plugin's archive option, or import a listing")
+            )
             return walk
         for folder, dirs, files in os.walk(self.root):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .staging belongs to the journal
@@ -175,7 +177,9 @@ class Archive:
         elif at_root or path.parent.parent != self.root:
             walk.problems.append(Problem(self.display(path), None, f"records live at archive/<shard>/<id>.yaml: move it to {home}"))
         elif path.parent.name != shard(path.stem):
-            walk.problems.append(Problem(self.display(path), None, f"is in the wrong shard folder (the id {path.stem!r} belongs in {shard(path.stem)}/): move it to {home}"))
+            walk.problems.append(
+                Problem(self.display(path), None, f"is in the wrong shard folder (the id {path.stem!r} belongs in {shard(path.stem)}/): move it to {home}")
+            )
         else:
             walk.records.append(path)
 

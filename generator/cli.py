@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from .archive import Archive
+from .archive import WRITE_WAIT_SECONDS, Archive
 from .catalog import curated_tags
 from .config import Settings, load_settings
 from .errors import PapersError, Problem, ProblemsError
 from .ingest import import_listings
 from .site import export_rows, generate, resolve_curated
 from .tagging import auto_tags, explain, format_explanation, load_taxonomy
+
+log = logging.getLogger("papers")
 
 
 def _date_arg(value: str) -> date:
@@ -37,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--year", type=int, help="the year of the listing's date header")
     imp.add_argument("--today", type=_date_arg, help=argparse.SUPPRESS)  # for tests: the date "today" resolves against
     imp.add_argument("--skip-invalid", action="store_true", help="import the valid entries and list the skipped ones")
+    imp.add_argument("--verbose", "-v", action="store_true", help="list every id added or already present, not the first 10")
+    imp.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS, metavar="SECONDS", help="how long to wait for another writer (default: %(default)g)")
 
     sub.add_parser("check", help="validate every record of the archive and list every problem")
 
@@ -57,19 +64,29 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config_file)
 
 
+def summary(ids: Sequence[str], *, verbose: bool, shown: int = 10) -> str:
+    """``ids`` as one line: all of them with ``verbose``, else the first ``shown`` and how many more."""
+    if verbose or len(ids) <= shown:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:shown])} … and {len(ids) - shown} more (--verbose lists them all)"
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     result = import_listings(
-        Archive(settings.archive),
+        Archive(settings.archive, log=log),
         args.listings,
         today=args.today or date.today(),
         on_date=args.date,
         year=args.year,
         skip_invalid=args.skip_invalid,
+        holder=shlex.join(["papers", *args.argv]),
+        wait=args.wait,
     )
-    print(f"added {len(result.added)}" + (f": {', '.join(r.id for r in result.added)}" if result.added else ""))
+    added = [r.id for r in result.added]
+    print(f"added {len(added)}" + (f": {summary(added, verbose=args.verbose)}" if added else ""))
     present = sorted({i for _, i in result.present})
-    print(f"already present {len(present)}" + (f": {', '.join(present)}" if present else ""))
+    print(f"already present {len(present)}" + (f": {summary(present, verbose=args.verbose)}" if present else ""))
     if result.problems:
         print(f"skipped {len(result.problems)} problem(s):")
         for problem in result.problems:
@@ -81,10 +98,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    archive = Archive(settings.archive)
+    archive = Archive(settings.archive, log=log)
     records, problems = archive.scan()
     try:  # the valid records are checked further (tags, note links), so every problem shows at once
-        generate(settings, records, feeds=False)
+        generate(settings, records, feeds=False, log=log)
     except ProblemsError as exc:
         problems += exc.problems
     if problems:
@@ -94,14 +111,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    catalog = generate(_settings(args), feeds=False).catalog
+    catalog = generate(_settings(args), feeds=False, log=log).catalog
     json.dump(export_rows(catalog), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    site = generate(_settings(args))
+    site = generate(_settings(args), log=log)
     out: Path = args.out
     for src, markdown in site.pages.items():
         target = out / src
@@ -118,14 +135,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_tags(args: argparse.Namespace) -> int:
     settings = _settings(args)
     taxonomy = load_taxonomy(settings.taxonomy)
-    records = {r.id: r for r in Archive(settings.archive).load()}
+    archive = Archive(settings.archive, log=log)
+    records = {r.id: r for r in archive.load()}
     record = records.get(args.id)
     if record is None:
         close = ", ".join(sorted(i for i in records if args.id in i)[:5])
         raise PapersError(f"no paper with id {args.id!r}" + (f"; did you mean: {close}" if close else "; see `papers export --json`"))
     verdicts = explain(taxonomy, record.title, record.abstract)
     problems: list[Problem] = []
-    add, remove = resolve_curated(record, taxonomy, record.id, problems)
+    add, remove = resolve_curated(record, taxonomy, archive.locate, problems)
     if problems:
         raise ProblemsError(problems)
     final = curated_tags(record, auto_tags(taxonomy, record.title, record.abstract), add=add, remove=remove)
@@ -138,8 +156,27 @@ def cmd_tags(args: argparse.Namespace) -> int:
 COMMANDS = {"import": cmd_import, "check": cmd_check, "export": cmd_export, "generate": cmd_generate, "tags": cmd_tags}
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    # SIGTERM ends us like Ctrl-C does: through the same clean-up, never half-done.
+    raise KeyboardInterrupt
+
+
+def _configure_logging() -> None:
+    """What the core says (a recovered write, a cache it cannot use) goes to stderr as ``papers: …``."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("papers: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.argv = argv
+    _configure_logging()
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return COMMANDS[args.command](args)
     except ProblemsError as exc:
@@ -148,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PapersError as exc:
         print(f"papers {args.command}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Whatever was interrupted, the archive holds a whole write or none of it (see journal.py).
+        print(f"papers {args.command}: interrupted; nothing was left half-done", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `papers export --json | head`: the reader has all it wanted
         sys.stderr.close()
         return 0
@@ -155,3 +196,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"papers {args.command}: {where}{exc.strerror}", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)

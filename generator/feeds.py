@@ -17,10 +17,17 @@ from feedgen.feed import FeedGenerator
 
 from .catalog import Catalog, Paper, Tag
 from .config import Settings
+from .errors import PapersError
 from .pages import LINK_LABELS, note_markdown, tag_feed_src
 from .text import markdown_text, readable
 
 EPOCH = date(1970, 1, 1)
+
+
+class FeedError(PapersError):
+    """A paper's text cannot be put into a feed."""
+
+
 SITE_FEED = "feed.xml"
 
 
@@ -72,17 +79,25 @@ def render_feed(
     fg.lastBuildDate(midnight(newest))
     # feedgen prepends entries by default; add oldest first so the feed reads newest first.
     for paper in reversed(items):
-        record = paper.record
-        link = base + paper.url
-        entry = fg.add_entry()
-        entry.title(readable(record.title))
-        entry.link(href=link)
-        entry.guid(link, permalink=True)
-        entry.pubDate(midnight(record.added))
-        entry.description(_description(paper, catalog, base))
-        for slug in paper.tags:
-            entry.category(term=catalog.tags[slug].name, scheme=base + f"tags/{slug}/")
+        _add_item(fg, paper, catalog, base)
     return fg.rss_str(pretty=True)
+
+
+def _add_item(fg: FeedGenerator, paper: Paper, catalog: Catalog, base: str) -> None:
+    record = paper.record
+    link = base + paper.url
+    entry = fg.add_entry()
+    entry.title(readable(record.title))
+    entry.link(href=link)
+    entry.guid(link, permalink=True)
+    entry.pubDate(midnight(record.added))
+    entry.description(_description(paper, catalog, base))
+    for slug in paper.tags:
+        entry.category(term=catalog.tags[slug].name, scheme=base + f"tags/{slug}/")
+    try:  # validation refuses what XML cannot carry; should anything slip through, name the record
+        entry.rss_entry()
+    except ValueError as exc:
+        raise FeedError(f"the paper {record.id!r} cannot be written to a feed ({exc}); run `papers check` and fix its record") from None
 
 
 def _tag_title(settings: Settings, tag: Tag) -> str:

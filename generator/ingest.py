@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .archive import Archive
+from .archive import WRITE_WAIT_SECONDS, Archive
 from .errors import Problem, ProblemsError
 from .listing import parse_listing
 from .records import Record, Source, base_id, fingerprint, unique_id
@@ -74,6 +74,7 @@ def import_listings(
     year: int | None = None,
     skip_invalid: bool = False,
     holder: str = "papers import",
+    wait: float = WRITE_WAIT_SECONDS,
 ) -> ImportResult:
     """Import listings into ``archive``, as its only writer and as one transaction.
 
@@ -81,12 +82,12 @@ def import_listings(
     unless ``skip_invalid``: then the valid entries are written and the
     problems are returned as the skipped ones. A problem with a whole file
     (not UTF-8 text, no papers) is never skipped. ``holder`` names the command
-    to anyone who has to wait for it.
+    to anyone who has to wait for it; ``wait`` is how long we wait for another writer.
     """
     missing = [Problem(str(p), None, "is not a file" if p.exists() else "no such file; check the path") for p in listings if not p.is_file()]
     if missing:
         raise ProblemsError(missing, "nothing imported")
-    with archive.writing(holder):  # the archive is read, planned against and written under one lock
+    with archive.writing(holder, wait):  # the archive is read, planned against and written under one lock
         existing = archive.load()
         result = plan_import(listings, existing, today=today, on_date=on_date, year=year)
         if result.file_problems:

@@ -211,8 +211,7 @@ def _read_journal(root: Path) -> list[tuple[str, str]]:
         moves = [(str(a), str(b)) for a, b in data["moves"]]
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise JournalDamaged(
-            f"{path}: an interrupted write's journal cannot be read ({exc}); "
-            f"compare {root / STAGING} with the archive by hand, then delete both"
+            f"{path}: an interrupted write's journal cannot be read ({exc}); compare {root / STAGING} with the archive by hand, then delete both"
         ) from None
     for _, target in moves:
         if target.startswith(("/", ".")) or ".." in Path(target).parts:

@@ -64,7 +64,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         options.update(site_url=config.site_url or "", site_name=config.site_name, site_description=config.site_description or "")
         try:
             self.settings = Settings.from_mapping(options, Path(config.config_file_path).resolve().parent)
-            self.site = generate(self.settings)
+            self.site = generate(self.settings, log=log)
         except PapersError as exc:
             raise PluginError(f"papers: {exc}") from exc
         except OSError as exc:  # a cache or output path that is a folder, a full disk…

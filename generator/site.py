@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .archive import Archive
 from .catalog import Catalog, Paper, Tag, curated_tags, new_catalog
@@ -24,7 +27,15 @@ class Site:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-def resolve_curated(record: Record, taxonomy: Taxonomy, where: str, problems: list[Problem]) -> tuple[list[str], list[str]]:
+#: Where a problem found in a record after loading is: (record id, key, item) -> (file, line).
+Locate = Callable[[str, str, "str | None"], tuple[str, "int | None"]]
+
+
+def _by_id(record_id: str, key: str, item: str | None = None) -> tuple[str, int | None]:
+    return record_id, None
+
+
+def resolve_curated(record: Record, taxonomy: Taxonomy, locate: Locate, problems: list[Problem]) -> tuple[list[str], list[str]]:
     """The record's tags_add and tags_remove with renamed tags resolved; unknown tags are problems."""
     resolved: list[list[str]] = []
     for key, slugs in (("tags_add", record.tags_add), ("tags_remove", record.tags_remove)):
@@ -32,35 +43,37 @@ def resolve_curated(record: Record, taxonomy: Taxonomy, where: str, problems: li
         for slug in slugs:
             target = taxonomy.resolve(slug)
             if target is None:
-                problems.append(Problem(where, None, f"{key}: unknown tag {slug!r}; use a tag of {taxonomy.path} or add it there"))
+                problems.append(Problem(*locate(record.id, key, slug), f"{key}: unknown tag {slug!r}; use a tag of {taxonomy.path} or add it there"))
             else:
                 current.append(target)
         resolved.append(current)
     return resolved[0], resolved[1]
 
 
-def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy, archive: Archive | None = None) -> Catalog:
+def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy, locate: Locate = _by_id, cache_dir: Path | None = None) -> Catalog:
     """The whole in-memory model, computed once before anything is rendered.
 
-    Raises ``ProblemsError`` naming each record with an unknown tag or note link.
+    Raises ``ProblemsError`` naming each record (file and line, through
+    ``locate``) with an unknown tag or note link. ``cache_dir`` None: no cache.
     """
     problems: list[Problem] = []
     ids = {r.id for r in records}
     papers = []
-    automatic_tags = tag_all(taxonomy, [(r.title, r.abstract) for r in records], settings.cache_dir)
+    automatic_tags = tag_all(taxonomy, [(r.title, r.abstract) for r in records], cache_dir)
     for record, automatic in zip(records, automatic_tags, strict=True):
-        where = archive.display(archive.path_for(record.id)) if archive else record.id
-        add, remove = resolve_curated(record, taxonomy, where, problems)
+        add, remove = resolve_curated(record, taxonomy, locate, problems)
         papers.append(Paper(record, curated_tags(record, automatic, add=add, remove=remove)))
         for target in note_references(record.note):
             if target not in ids:
-                problems.append(Problem(where, None, f"note: [[{target}]] is not the id of any paper; fix the id or remove the link"))
+                problems.append(
+                    Problem(*locate(record.id, "note", f"[[{target}"), f"note: [[{target}]] is not the id of any paper; fix the id or remove the link")
+                )
     if problems:
         raise ProblemsError(problems, f"{len(problems)} problem(s) in the archive")
     tags = {slug: Tag(rule.slug, rule.name, rule.description) for slug, rule in taxonomy.rules.items()}
     names = {slug: tag.name for slug, tag in tags.items()}
     docs = [document(p.id, p.record.title, p.record.abstract, p.tags) for p in papers]
-    related, _ = cached_related(docs, settings.cache_dir, k=settings.related_count, tag_names=names)
+    related, _ = cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)
     for paper in papers:
         paper.related = related.get(paper.id, [])
     catalog = new_catalog(papers, tags)
@@ -90,16 +103,27 @@ def export_rows(catalog: Catalog) -> list[dict]:
     ]
 
 
-def generate(settings: Settings, records: list[Record] | None = None, *, feeds: bool = True) -> Site:
+def usable_cache_dir(path: Path, log: logging.Logger) -> Path | None:
+    """The cache folder, or None (with a warning) when something else is in its way: the cache is optional."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        log.warning("the cache path %s is not a folder (%s is in the way); building without the cache (delete it, or set the cache_dir option)", path, existing)
+        return None
+    return path
+
+
+def generate(settings: Settings, records: list[Record] | None = None, *, feeds: bool = True, log: logging.Logger | None = None) -> Site:
     """Build the site model and render it: pages, then feeds last. ``records`` defaults to the archive's.
 
     Feeds need an absolute ``site_url``; ``feeds=False`` skips them (checks and exports).
+    What is worth saying on the way (a recovered write, an unusable cache) goes to ``log``.
     """
-    archive = Archive(settings.archive)
+    log = log or logging.getLogger("papers")
+    archive = Archive(settings.archive, log=log)
     if records is None:
         records = archive.load()
     taxonomy = load_taxonomy(settings.taxonomy)
-    catalog = build_catalog(records, settings, taxonomy, archive)
+    catalog = build_catalog(records, settings, taxonomy, archive.locate, usable_cache_dir(settings.cache_dir, log))
     files = alias_redirects(taxonomy.aliases)
     if feeds:
         files.update(render_feeds(catalog, settings, taxonomy.aliases))
