@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install -qq --no-deps -e .  # -qq: setuptools notes on editable installs are not problems
 	touch $(STAMP)
 
 site: $(STAMP)  ## build site/ from archive/ (strict: any warning fails)
