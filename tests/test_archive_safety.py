@@ -1,0 +1,185 @@
+"""The archive never silently loses or corrupts a paper: each hostile case found once, and what it gets now."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED, make_record
+
+from generator.archive import Archive
+from generator.catalog import Catalog, Paper
+from generator.config import Settings
+from generator.errors import ProblemsError
+from generator.feeds import FeedError, render_feed
+from generator.ingest import import_listings
+from generator.journal import STAGING
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """The real mkdocs.yml and docs/, no archive."""
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    return tmp_path
+
+
+def papers(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), *args], capture_output=True, text=True, cwd=project)
+
+
+def synthetic_listing(path: Path, count: int, *, prefix: str = "Paper") -> Path:
+    """A listing of ``count`` distinct papers."""
+    body = "\n\n".join(
+        f"{prefix} {i}: A Study of Thing {i}\n\nWe study thing {i} of {prefix.lower()} with care and report results on benchmark {i}." for i in range(count)
+    )
+    path.write_text(f"Mar 12\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+# --- 2. interrupted imports ------------------------------------------------------------
+
+
+def test_ctrl_c_during_an_import_is_one_line_exit_130_and_nothing_half_done(project: Path) -> None:
+    listing = synthetic_listing(project / "big.txt", 3000)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), "import", str(listing)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=project,
+    )
+    deadline = time.monotonic() + 60
+    while not (project / "archive" / STAGING).exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the import finished before it could be interrupted")
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "papers import: interrupted; nothing was left half-done"
+    assert "Traceback" not in stderr
+    count = len(Archive(project / "archive").load()) if (project / "archive").exists() else 0
+    assert count in (0, 3000)
+    assert [p for p in (project / "archive").rglob("*.tmp")] == [] if (project / "archive").exists() else True
+
+
+# --- 3. control characters ------------------------------------------------------------------
+
+
+def test_nul_bytes_in_a_listing_are_refused_with_file_and_line(project: Path) -> None:
+    listing = project / "nul.txt"
+    listing.write_bytes(b"Mar 12\n\nA Good Title\n\nAn abstract with a NUL \x00 byte in it.\n")
+    result = papers(project, "import", str(listing), "--skip-invalid")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{listing}:5: contains NUL bytes" in result.stderr
+    assert not (project / "archive").exists()
+
+
+def test_a_control_character_written_into_a_record_by_hand_is_named_with_file_line_and_key(project: Path) -> None:
+    assert papers(project, "import", str(SEED)).returncode == 0
+    record = next((project / "archive").rglob("pointer-networks.yaml"))
+    text = record.read_text().replace("title: Pointer Networks", 'title: "Pointer\\vNetworks"')
+    record.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('title: "Pointer\\vNetworks"') + 1
+    for command in (("check",), ("generate", "--out", str(project / "out"))):
+        result = papers(project, *command)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert f"{Path('archive') / record.parent.name / record.name}:{line}: title: contains U+000B (a control character) at column 8" in result.stderr
+
+
+def test_a_feed_that_meets_a_control_character_names_the_record(tmp_path: Path) -> None:
+    settings = Settings.from_mapping({"site_url": "https://example.org/"}, tmp_path)
+    paper = Paper(make_record("bad-bytes", title="Bad\x00Bytes"))  # built directly: validation would refuse it
+    catalog = Catalog([paper], {})
+    with pytest.raises(FeedError, match="the paper 'bad-bytes' cannot be written to a feed"):
+        render_feed([paper], catalog, settings, title="t", description="d", page="", feed="feed.xml")
+
+
+# --- 4. files that are not UTF-8 ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [Path("/usr/bin/ls").read_bytes()[:20000], "Mar 12\n\nRésumé of Café\n\nWe study cafés.\n".encode("latin-1")])
+def test_a_file_that_is_not_utf8_imports_nothing_even_with_skip_invalid(project: Path, content: bytes) -> None:
+    listing = project / "not-utf8.txt"
+    listing.write_bytes(content)
+    result = papers(project, "import", "--skip-invalid", str(listing))
+    assert result.returncode == 1 and "--skip-invalid skips entries, not whole files" in result.stderr
+    assert not (project / "archive").exists()
+
+
+# --- 5. nothing silent -----------------------------------------------------------------------
+
+
+def test_yml_records_misplaced_shards_and_stray_files_are_problems_with_a_fix(archive: Archive) -> None:
+    archive.add([make_record("good"), make_record("renamed-yml"), make_record("moved")])
+    yml = archive.path_for("renamed-yml")
+    yml.rename(yml.with_suffix(".yml"))
+    moved = archive.path_for("moved")
+    wrong = archive.root / ("00" if moved.parent.name != "00" else "01")
+    wrong.mkdir(exist_ok=True)
+    moved.rename(wrong / moved.name)
+    (archive.path_for("good").parent / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ProblemsError) as caught:
+        archive.load()
+    messages = {Path(p.file).name: p.message for p in caught.value.problems}
+    assert messages["renamed-yml.yml"].startswith("a record file's name ends in .yaml, or it is not read: rename it to")
+    assert messages["moved.yaml"].startswith("is in the wrong shard folder (the id 'moved' belongs in")
+    assert messages["notes.txt"].startswith("is not a record")
+
+
+def test_an_empty_listing_is_a_problem(project: Path) -> None:
+    empty = project / "empty.txt"
+    empty.write_text("new\nSubscribe\n\nMar 12\n\n", encoding="utf-8")
+    result = papers(project, "import", str(empty))
+    assert result.returncode == 1 and f"{empty}: has no papers" in result.stderr
+
+
+# --- 6. smaller ones --------------------------------------------------------------------------
+
+
+def test_long_id_lists_are_summarised_unless_verbose(project: Path) -> None:
+    listing = synthetic_listing(project / "many.txt", 25)
+    first = papers(project, "import", str(listing)).stdout.splitlines()[0]
+    assert first.startswith("added 25: paper-0-a-study-of-thing-0, ") and first.endswith("… and 15 more (--verbose lists them all)")
+    again = papers(project, "import", "--verbose", str(listing)).stdout.splitlines()[1]
+    assert again.startswith("already present 25: ") and again.count(", ") == 24
+
+
+def test_a_cache_path_that_is_a_file_is_a_warning_and_the_build_goes_on(project: Path) -> None:
+    assert papers(project, "import", str(SEED)).returncode == 0
+    (project / ".cache").write_text("not a folder", encoding="utf-8")
+    result = papers(project, "check")
+    assert result.returncode == 0, result.stderr
+    assert "is not a folder (" in result.stderr and "building without the cache" in result.stderr
+
+
+def test_unknown_tags_and_note_links_are_named_with_their_line(project: Path) -> None:
+    assert papers(project, "import", str(SEED)).returncode == 0
+    record = next((project / "archive").rglob("cyclical-curriculum-learning.yaml"))
+    text = record.read_text().replace("tags_add: []", "tags_add:\n- nlp\n- robotics").replace("note: ''", "note: |-\n  First line.\n  See [[no-such-paper]].")
+    record.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    result = papers(project, "check")
+    name = Path("archive") / record.parent.name / record.name
+    assert f"{name}:{lines.index('- robotics') + 1}: tags_add: unknown tag 'robotics'" in result.stderr
+    assert f"{name}:{lines.index('  See [[no-such-paper]].') + 1}: note: [[no-such-paper]] is not the id" in result.stderr
+
+
+def test_import_logs_recovery_before_doing_anything_else(archive: Archive, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    archive.add([make_record("before")])
+    (archive.root / STAGING).mkdir()
+    (archive.root / STAGING / "0.yaml").write_text("half", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="papers"):
+        import_listings(archive, [synthetic_listing(tmp_path / "l.txt", 2)], today=TODAY)
+    assert "rolled back an interrupted write" in caplog.text
+    assert len(archive.load()) == 3
