@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .cache import read_entry, write_entry
 from .catalog import Related
@@ -45,6 +44,9 @@ def document(paper_id: str, title: str, abstract: str, tags: Sequence[str]) -> D
 
 
 def _vectorize(docs: Sequence[Document]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    # Imported here: scikit-learn takes about a second to import, and `papers import` never needs it.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         ngram_range=(1, 2),
         sublinear_tf=True,

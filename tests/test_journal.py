@@ -124,15 +124,15 @@ def test_ctrl_c_during_the_renames_completes_the_write_before_it_ends(archive: A
 
 def test_ctrl_c_while_staging_changes_nothing(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
     archive.add([make_record("before")])
-    real_write, calls = journal.write_durably, []
+    real_write, calls = journal.write_new, []
 
-    def write_then_interrupt(path: Path, data: bytes) -> None:
+    def write_then_interrupt(path: Path, data: bytes, **options: bool) -> None:
         calls.append(path)
         if len(calls) == 5:
             raise KeyboardInterrupt
-        real_write(path, data)
+        real_write(path, data, **options)
 
-    monkeypatch.setattr(journal, "write_durably", write_then_interrupt)
+    monkeypatch.setattr(journal, "write_new", write_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         archive.add([make_record(f"p{i}") for i in range(10)])
     assert files(archive) == [".lock", str(archive.path_for("before").relative_to(archive.root))]

@@ -1,0 +1,233 @@
+"""Kill imports with SIGKILL at chosen and random points; prove the archive holds all of each import or none.
+
+    .venv/bin/python scripts/fault_injection.py [--papers 2000] [--kills 24] [--timed 4] [--seed 7]
+
+A fresh project holds a small base archive. For each kill, a copy of it gets a
+`papers import` of N new papers that dies with SIGKILL:
+
+- injected kills, spread over the phases of a write: while staging the records
+  (a file half written), while writing the journal (half written), with the
+  journal complete and nothing renamed, after k of the N renames, and during
+  the clean-up;
+- timed kills: SIGKILL from outside after a random delay within the import's
+  own duration, wherever that lands.
+
+After each kill the next command (`papers check`) must pass and leave the
+archive with none of the import or all of it, and no temporary file; then
+re-running the import must complete it. Prints one row per kill (its point:
+the k-th file or rename, or for a timed kill the delay in ms) and a summary;
+exits 1 if any kill broke the rule. `tests/test_faults.py` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE_PAPERS = 20
+PHASES = ("stage", "journal-write", "journal-done", "rename", "cleanup")
+
+
+# --- the child: an import that kills itself at one point ------------------------------------
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _arm(phase: str, point: int) -> None:
+    """Patch the journal's file operations so that the process dies at ``point`` of ``phase``."""
+    import generator.journal as journal
+
+    real_write, real_replace, real_rmtree = journal.write_new, os.replace, shutil.rmtree
+    count = {"n": 0}
+
+    def write_new(path: Path, data: bytes, **options: bool) -> None:
+        staged = path.parent.name == journal.STAGING
+        if (phase == "stage" and staged) or (phase == "journal-write" and path.name.startswith(journal.JOURNAL)):
+            count["n"] += 1
+            if count["n"] == point:
+                path.write_bytes(data[: len(data) // 2])  # a torn write, then death
+                _die()
+        real_write(path, data, **options)
+
+    def replace(source: str | os.PathLike, target: str | os.PathLike) -> None:
+        renaming = Path(source).parent.name == journal.STAGING
+        if phase == "journal-done" and renaming:
+            _die()
+        real_replace(source, target)
+        if phase == "rename" and renaming:
+            count["n"] += 1
+            if count["n"] == point:
+                _die()
+
+    def rmtree(path: str | os.PathLike, *args: object, **kwargs: object) -> None:
+        if phase == "cleanup" and Path(path).name == journal.STAGING and point == 0:
+            _die()
+        real_rmtree(path, *args, **kwargs)  # type: ignore[arg-type]
+        if phase == "cleanup" and Path(path).name == journal.STAGING and point == 1:
+            _die()  # staging gone, journal still there
+
+    journal.write_new = write_new  # type: ignore[assignment]
+    journal.os.replace = replace  # type: ignore[assignment]
+    journal.shutil.rmtree = rmtree  # type: ignore[assignment]
+
+
+def child(phase: str, point: int, argv: list[str]) -> int:
+    if phase != "timed":
+        _arm(phase, point)
+    from generator.cli import main
+
+    return main(argv)
+
+
+# --- the parent: set up, kill, check ---------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    phase: str
+    point: int
+    killed: bool
+    recovery: str  # what the next command said it did
+    after_kill: int  # papers of the import present after the next command
+    after_rerun: int
+    temp_files: int
+    check_ok: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.check_ok and self.after_kill in (0, PAPERS) and self.after_rerun == PAPERS and self.temp_files == 0
+
+
+PAPERS = 2000
+
+
+def _listing(path: Path, count: int, prefix: str) -> Path:
+    body = "\n\n".join(
+        f"{prefix} {i}: Learning Thing {i} with Networks\n\nWe study thing {i} of the {prefix.lower()} set with neural networks and report results on benchmark {i}."
+        for i in range(count)
+    )
+    path.write_text(f"Mar 12\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+def _papers(project: Path, *args: str, phase: str | None = None, point: int = 0) -> subprocess.Popen[str]:
+    command = [sys.executable, __file__, "--child", phase or "none", str(point), "--", "-f", str(project / "mkdocs.yml"), *args]
+    return subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    process = _papers(project, *args)
+    out, err = process.communicate()
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def _leftovers(archive: Path) -> int:
+    names = [p for p in archive.rglob("*") if p.name.endswith(".tmp") or p.name in (".staging", ".journal")]
+    return len(names)
+
+
+def _imported(archive: Path) -> int:
+    return sum(1 for p in archive.rglob("kill-*.yaml"))
+
+
+def make_template(workdir: Path) -> Path:
+    template = workdir / "template"
+    template.mkdir()
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    # One cache for every copy: after a kill the archive is in one of two states, both cached after the first time.
+    text = text.replace("      archive: archive\n", f"      archive: archive\n      cache_dir: {workdir / 'cache'}\n")
+    (template / "mkdocs.yml").write_text(text, encoding="utf-8")
+    shutil.copytree(ROOT / "docs", template / "docs")
+    base = _run(template, "import", str(_listing(workdir / "base.txt", BASE_PAPERS, "Base")))
+    if base.returncode != 0:
+        raise SystemExit(f"base import failed: {base.stderr}")
+    _listing(workdir / "kill.txt", PAPERS, "Kill")
+    return template
+
+
+def one_kill(workdir: Path, template: Path, n: int, phase: str, point: int) -> Outcome:
+    project = workdir / f"run-{n}"
+    shutil.copytree(template, project)
+    listing = str(workdir / "kill.txt")
+    process = _papers(project, "import", listing, phase=phase, point=point)
+    if phase == "timed":
+        time.sleep(point / 1000)
+        process.send_signal(signal.SIGKILL)
+    process.communicate()
+    killed = process.returncode == -signal.SIGKILL
+    check = _run(project, "check")
+    recovery = next((line.split(": ", 2)[-1] for line in check.stderr.splitlines() if "interrupted write" in line), "nothing to recover")
+    after_kill, temps = _imported(project / "archive"), _leftovers(project / "archive")
+    rerun = _run(project, "import", listing)
+    outcome = Outcome(phase, point, killed, recovery, after_kill, _imported(project / "archive"), temps, check.returncode == 0 and rerun.returncode == 0)
+    shutil.rmtree(project)
+    return outcome
+
+
+def plan(kills: int, timed: int, rng: random.Random) -> list[tuple[str, int]]:
+    """Injected kill points: most in the two long phases (staging, renames), the rest at the journal and clean-up."""
+    injected = kills - timed
+    fixed = [("journal-write", 1), ("journal-done", 0), ("cleanup", 0), ("cleanup", 1)]
+    long = injected - len(fixed)
+    points = [("stage", rng.randint(1, PAPERS)) for _ in range(long // 2)]
+    points += [("rename", rng.randint(1, PAPERS - 1)) for _ in range(long - long // 2)]
+    return sorted(points + fixed, key=lambda p: (PHASES.index(p[0]), p[1])) + [("timed", 0)] * timed
+
+
+def main() -> int:
+    global PAPERS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=PAPERS, help="papers in the killed import (default: %(default)s)")
+    parser.add_argument("--kills", type=int, default=24, help="kills in all, timed ones included (default: %(default)s)")
+    parser.add_argument("--timed", type=int, default=4, help="of those, kills at a random moment from outside (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--jobs", type=int, default=2, help="kills run at once (default: %(default)s, one per core here)")
+    args = parser.parse_args()
+    PAPERS = args.papers
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory(prefix="papers-faults-") as tmp:
+        workdir = Path(tmp)
+        template = make_template(workdir)
+        started = time.monotonic()
+        _run(shutil.copytree(template, workdir / "timing"), "import", str(workdir / "kill.txt"))
+        duration = time.monotonic() - started
+        shutil.rmtree(workdir / "timing")
+        print(f"{args.papers}-paper import into a {BASE_PAPERS}-paper archive; an uninterrupted import takes {duration:.2f} s\n")
+        print(f"{'#':>3}  {'phase':<13} {'point':>5}  {'killed':<6}  {'after kill':>10}  {'after rerun':>11}  {'temps':>5}  next command said")
+        # A timed kill's point is its delay in milliseconds.
+        kills = [(p, q if p != "timed" else round(rng.uniform(0, duration) * 1000)) for p, q in plan(args.kills, args.timed, rng)]
+        with ThreadPoolExecutor(args.jobs) as pool:  # each kill has its own copy of the project
+            outcomes = list(pool.map(lambda job: one_kill(workdir, template, *job), [(n, p, q) for n, (p, q) in enumerate(kills, start=1)]))
+        for n, outcome in enumerate(outcomes, start=1):
+            flag = "" if outcome.ok else "   <-- BROKEN"
+            print(
+                f"{n:>3}  {outcome.phase:<13} {outcome.point:>5}  {'yes' if outcome.killed else 'no':<6}  {outcome.after_kill:>10}  "
+                f"{outcome.after_rerun:>11}  {outcome.temp_files:>5}  {outcome.recovery}{flag}"
+            )
+    rolled_back = sum(1 for o in outcomes if o.after_kill == 0)
+    completed = sum(1 for o in outcomes if o.after_kill == PAPERS)
+    broken = [o for o in outcomes if not o.ok]
+    killed = sum(1 for o in outcomes if o.killed)
+    print(f"\nkills: {killed} of {len(outcomes)} runs died by SIGKILL; import absent after: {rolled_back}; complete after: {completed}; broken: {len(broken)}")
+    return 1 if broken or killed < len(outcomes) - args.timed else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        sys.path.insert(0, str(ROOT))
+        _, _, phase, point, _, *rest = sys.argv
+        raise SystemExit(child(phase, int(point), rest))
+    raise SystemExit(main())
