@@ -105,20 +105,16 @@ class Outcome:
     after_rerun: int
     temp_files: int
     check_ok: bool
+    papers: int  # in the import
 
     @property
     def ok(self) -> bool:
-        return self.check_ok and self.after_kill in (0, PAPERS) and self.after_rerun == PAPERS and self.temp_files == 0
-
-
-PAPERS = 2000
+        return self.check_ok and self.after_kill in (0, self.papers) and self.after_rerun == self.papers and self.temp_files == 0
 
 
 def _listing(path: Path, count: int, prefix: str) -> Path:
-    body = "\n\n".join(
-        f"{prefix} {i}: Learning Thing {i} with Networks\n\nWe study thing {i} of the {prefix.lower()} set with neural networks and report results on benchmark {i}."
-        for i in range(count)
-    )
+    paper = "{p} {i}: Learning Thing {i} with Networks\n\nWe study thing {i} of the {kind} set with neural networks, on benchmark {i}."
+    body = "\n\n".join(paper.format(p=prefix, i=i, kind=prefix.lower()) for i in range(count))
     path.write_text(f"Mar 12\n\n{body}\n", encoding="utf-8")
     return path
 
@@ -143,7 +139,7 @@ def _imported(archive: Path) -> int:
     return sum(1 for p in archive.rglob("kill-*.yaml"))
 
 
-def make_template(workdir: Path) -> Path:
+def make_template(workdir: Path, papers: int) -> Path:
     template = workdir / "template"
     template.mkdir()
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
@@ -154,11 +150,11 @@ def make_template(workdir: Path) -> Path:
     base = _run(template, "import", str(_listing(workdir / "base.txt", BASE_PAPERS, "Base")))
     if base.returncode != 0:
         raise SystemExit(f"base import failed: {base.stderr}")
-    _listing(workdir / "kill.txt", PAPERS, "Kill")
+    _listing(workdir / "kill.txt", papers, "Kill")
     return template
 
 
-def one_kill(workdir: Path, template: Path, n: int, phase: str, point: int) -> Outcome:
+def one_kill(workdir: Path, template: Path, papers: int, n: int, phase: str, point: int) -> Outcome:
     project = workdir / f"run-{n}"
     shutil.copytree(template, project)
     listing = str(workdir / "kill.txt")
@@ -172,35 +168,34 @@ def one_kill(workdir: Path, template: Path, n: int, phase: str, point: int) -> O
     recovery = next((line.split(": ", 2)[-1] for line in check.stderr.splitlines() if "interrupted write" in line), "nothing to recover")
     after_kill, temps = _imported(project / "archive"), _leftovers(project / "archive")
     rerun = _run(project, "import", listing)
-    outcome = Outcome(phase, point, killed, recovery, after_kill, _imported(project / "archive"), temps, check.returncode == 0 and rerun.returncode == 0)
+    after_rerun, ok = _imported(project / "archive"), check.returncode == 0 and rerun.returncode == 0
+    outcome = Outcome(phase, point, killed, recovery, after_kill, after_rerun, temps, ok, papers)
     shutil.rmtree(project)
     return outcome
 
 
-def plan(kills: int, timed: int, rng: random.Random) -> list[tuple[str, int]]:
+def plan(kills: int, timed: int, papers: int, rng: random.Random) -> list[tuple[str, int]]:
     """Injected kill points: most in the two long phases (staging, renames), the rest at the journal and clean-up."""
     injected = kills - timed
     fixed = [("journal-write", 1), ("journal-done", 0), ("cleanup", 0), ("cleanup", 1)]
     long = injected - len(fixed)
-    points = [("stage", rng.randint(1, PAPERS)) for _ in range(long // 2)]
-    points += [("rename", rng.randint(1, PAPERS - 1)) for _ in range(long - long // 2)]
+    points = [("stage", rng.randint(1, papers)) for _ in range(long // 2)]
+    points += [("rename", rng.randint(1, papers - 1)) for _ in range(long - long // 2)]
     return sorted(points + fixed, key=lambda p: (PHASES.index(p[0]), p[1])) + [("timed", 0)] * timed
 
 
 def main() -> int:
-    global PAPERS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--papers", type=int, default=PAPERS, help="papers in the killed import (default: %(default)s)")
+    parser.add_argument("--papers", type=int, default=2000, help="papers in the killed import (default: %(default)s)")
     parser.add_argument("--kills", type=int, default=24, help="kills in all, timed ones included (default: %(default)s)")
     parser.add_argument("--timed", type=int, default=4, help="of those, kills at a random moment from outside (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=2, help="kills run at once (default: %(default)s, one per core here)")
     args = parser.parse_args()
-    PAPERS = args.papers
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="papers-faults-") as tmp:
         workdir = Path(tmp)
-        template = make_template(workdir)
+        template = make_template(workdir, args.papers)
         started = time.monotonic()
         _run(shutil.copytree(template, workdir / "timing"), "import", str(workdir / "kill.txt"))
         duration = time.monotonic() - started
@@ -208,9 +203,9 @@ def main() -> int:
         print(f"{args.papers}-paper import into a {BASE_PAPERS}-paper archive; an uninterrupted import takes {duration:.2f} s\n")
         print(f"{'#':>3}  {'phase':<13} {'point':>5}  {'killed':<6}  {'after kill':>10}  {'after rerun':>11}  {'temps':>5}  next command said")
         # A timed kill's point is its delay in milliseconds.
-        kills = [(p, q if p != "timed" else round(rng.uniform(0, duration) * 1000)) for p, q in plan(args.kills, args.timed, rng)]
+        kills = [(p, q if p != "timed" else round(rng.uniform(0, duration) * 1000)) for p, q in plan(args.kills, args.timed, args.papers, rng)]
         with ThreadPoolExecutor(args.jobs) as pool:  # each kill has its own copy of the project
-            outcomes = list(pool.map(lambda job: one_kill(workdir, template, *job), [(n, p, q) for n, (p, q) in enumerate(kills, start=1)]))
+            outcomes = list(pool.map(lambda job: one_kill(workdir, template, args.papers, *job), [(n, p, q) for n, (p, q) in enumerate(kills, start=1)]))
         for n, outcome in enumerate(outcomes, start=1):
             flag = "" if outcome.ok else "   <-- BROKEN"
             print(
@@ -218,7 +213,7 @@ def main() -> int:
                 f"{outcome.after_rerun:>11}  {outcome.temp_files:>5}  {outcome.recovery}{flag}"
             )
     rolled_back = sum(1 for o in outcomes if o.after_kill == 0)
-    completed = sum(1 for o in outcomes if o.after_kill == PAPERS)
+    completed = sum(1 for o in outcomes if o.after_kill == args.papers)
     broken = [o for o in outcomes if not o.ok]
     killed = sum(1 for o in outcomes if o.killed)
     print(f"\nkills: {killed} of {len(outcomes)} runs died by SIGKILL; import absent after: {rolled_back}; complete after: {completed}; broken: {len(broken)}")
