@@ -1,0 +1,113 @@
+"""Writers at once: no paper lost or stored twice; the second writer waits, or fails naming the first; readers never see half."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from test_serve_e2e import fetch, free_port, wait_for
+
+from generator.archive import Archive
+from generator.journal import LOCK
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    return tmp_path
+
+
+def listing(path: Path, count: int, *, kind: str, title: str = "{kind} {i}: On Thing {i}") -> Path:
+    papers = (f"{title.format(kind=kind, i=i)}\n\nWe study thing {i} of the {kind.lower()} kind and report results on benchmark {i}." for i in range(count))
+    path.write_text("Mar 12\n\n" + "\n\n".join(papers) + "\n", encoding="utf-8")
+    return path
+
+
+def start_import(project: Path, path: Path, *options: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), "import", *options, str(path)]
+    return subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+def test_two_imports_at_once_lose_nothing_and_store_nothing_twice(project: Path) -> None:
+    first = start_import(project, listing(project / "a.txt", 3000, kind="Alpha"))
+    second = start_import(project, listing(project / "b.txt", 3000, kind="Beta"))
+    for process in (first, second):
+        code, out, err = finish(process)
+        assert code == 0, err
+        assert out.startswith("added 3000: ")
+    records = Archive(project / "archive").load()
+    assert len(records) == len({r.id for r in records}) == 6000
+
+
+def test_the_same_papers_under_other_titles_imported_at_once_are_stored_once(project: Path) -> None:
+    one = start_import(project, listing(project / "a.txt", 2000, kind="Gamma"))
+    other = start_import(project, listing(project / "b.txt", 2000, kind="Gamma", title="A Retitled Study of Thing {i}"))
+    outputs = [finish(p) for p in (one, other)]
+    assert all(code == 0 for code, _, _ in outputs), outputs
+    assert sorted(out.splitlines()[0].split(":")[0] for _, out, _ in outputs) == ["added 0", "added 2000"]
+    assert len(Archive(project / "archive").load()) == 2000
+
+
+def test_a_writer_that_cannot_wait_fails_naming_the_one_it_waited_for(project: Path) -> None:
+    big = start_import(project, listing(project / "big.txt", 6000, kind="Delta"))
+    lock = project / "archive" / LOCK
+    assert wait_for(lambda: lock.read_text().startswith(str(big.pid)), seconds=30)
+    code, _, err = finish(start_import(project, listing(project / "small.txt", 5, kind="Epsilon"), "--wait", "0.2"))
+    assert finish(big)[0] == 0
+    if "is writing it" not in err:
+        pytest.skip("the first import finished before the second one started")
+    assert code == 1 and "Traceback" not in err
+    assert re.search(rf"cannot write the archive: PID {big.pid} is writing it \(papers .*import .*big\.txt\); waited 0\.2 s", err), err
+    assert len(Archive(project / "archive").load()) == 6000
+
+
+def test_an_import_during_serve_is_seen_whole_or_not_at_all(project: Path) -> None:
+    shutil.copytree(ROOT / "archive", project / "archive")
+    port = free_port()
+    log = project / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=project,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
+    index = f"http://127.0.0.1:{port}/papers-archive/papers/"
+
+    def count() -> int:
+        match = re.search(r"(\d+) papers, newest first", fetch(index))
+        return int(match.group(1)) if match else -1
+
+    try:
+        assert wait_for(lambda: count() == 87), log.read_text()
+        process = start_import(project, listing(project / "new.txt", 1500, kind="Zeta"))
+        seen = set()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and 1587 not in seen:
+            try:
+                seen.add(count())
+            except OSError:
+                pass  # the server is between builds
+            time.sleep(0.2)
+        assert finish(process)[0] == 0
+        assert seen <= {87, 1587} and 1587 in seen, seen
+        assert "Traceback" not in log.read_text() and "ERROR" not in log.read_text(), log.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
