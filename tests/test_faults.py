@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -18,7 +19,7 @@ def test_24_kills_across_staging_journal_renames_and_clean_up_never_leave_half_a
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = [line.split() for line in result.stdout.splitlines() if line[:3].strip().isdigit()]
+    rows = [line.split() for line in result.stdout.splitlines() if re.match(r"\s*\d+  [a-z]", line)]
     assert len(rows) == 24
     phases = {row[1] for row in rows}
     assert phases == {"stage", "journal-write", "journal-done", "rename", "cleanup", "timed"}
