@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -47,3 +54,69 @@ def make_record(record_id: str, title: str | None = None, *, added: date = date(
 @pytest.fixture
 def archive(tmp_path: Path) -> Archive:
     return Archive(tmp_path / "archive")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty site: the real mkdocs.yml and docs/, no archive."""
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    return tmp_path
+
+
+def papers(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``papers`` command on ``project``, as a user would."""
+    return subprocess.run([sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), *args], capture_output=True, text=True, cwd=project)
+
+
+def synthetic_listing(path: Path, count: int, *, kind: str = "Paper", title: str = "{kind} {i}: A Study of Thing {i}") -> Path:
+    """A listing of ``count`` distinct papers; ``kind`` keeps two listings' papers apart."""
+    abstract = "We study thing {i} of the {kind} kind with care and report results on benchmark {i}."
+    papers = (f"{title.format(kind=kind, i=i)}\n\n{abstract.format(kind=kind.lower(), i=i)}" for i in range(count))
+    path.write_text("Mar 12\n\n" + "\n\n".join(papers) + "\n", encoding="utf-8")
+    return path
+
+
+# --- mkdocs serve ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+@contextmanager
+def serving(project: Path, log: Path) -> Iterator[str]:
+    """``mkdocs serve`` of ``project`` on a free port, its output in ``log``; yields the site's base URL."""
+    port = free_port()
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=project,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
+    try:
+        yield f"http://127.0.0.1:{port}/papers-archive/"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

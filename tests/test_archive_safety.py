@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED, make_record
+from conftest import SEED, make_record, papers, synthetic_listing
 
 from generator.archive import Archive
 from generator.catalog import Catalog, Paper
@@ -23,27 +22,6 @@ from generator.ingest import import_listings
 from generator.journal import STAGING
 
 TODAY = date(2026, 11, 26)
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """The real mkdocs.yml and docs/, no archive."""
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    return tmp_path
-
-
-def papers(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), *args], capture_output=True, text=True, cwd=project)
-
-
-def synthetic_listing(path: Path, count: int, *, prefix: str = "Paper") -> Path:
-    """A listing of ``count`` distinct papers."""
-    body = "\n\n".join(
-        f"{prefix} {i}: A Study of Thing {i}\n\nWe study thing {i} of {prefix.lower()} with care and report results on benchmark {i}." for i in range(count)
-    )
-    path.write_text(f"Mar 12\n\n{body}\n", encoding="utf-8")
-    return path
 
 
 # --- 2. interrupted imports ------------------------------------------------------------

@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-from conftest import ROOT, SEED
+from conftest import SEED, papers
 
 from generator.cli import main
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """An empty site: the real mkdocs.yml and docs/, no archive."""
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    return tmp_path
-
-
-def papers(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), *args], capture_output=True, text=True, cwd=project)
 
 
 def test_import_prints_added_present_and_problems(project: Path) -> None:

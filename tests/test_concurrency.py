@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,26 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from test_serve_e2e import fetch, free_port, wait_for
+from conftest import ROOT, fetch, serving, wait_for
+from conftest import synthetic_listing as listing
 
 from generator.archive import Archive
 from generator.journal import LOCK
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    return tmp_path
-
-
-def listing(path: Path, count: int, *, kind: str, title: str = "{kind} {i}: On Thing {i}") -> Path:
-    papers = (f"{title.format(kind=kind, i=i)}\n\nWe study thing {i} of the {kind.lower()} kind and report results on benchmark {i}." for i in range(count))
-    path.write_text("Mar 12\n\n" + "\n\n".join(papers) + "\n", encoding="utf-8")
-    return path
 
 
 def start_import(project: Path, path: Path, *options: str) -> subprocess.Popen[str]:
@@ -78,23 +64,13 @@ def test_a_writer_that_cannot_wait_fails_naming_the_one_it_waited_for(project: P
 
 def test_an_import_during_serve_is_seen_whole_or_not_at_all(project: Path) -> None:
     shutil.copytree(ROOT / "archive", project / "archive")
-    port = free_port()
     log = project / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-            cwd=project,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        )
-    index = f"http://127.0.0.1:{port}/papers-archive/papers/"
+    with serving(project, log) as base:
 
-    def count() -> int:
-        match = re.search(r"(\d+) papers, newest first", fetch(index))
-        return int(match.group(1)) if match else -1
+        def count() -> int:
+            match = re.search(r"(\d+) papers, newest first", fetch(base + "papers/"))
+            return int(match.group(1)) if match else -1
 
-    try:
         assert wait_for(lambda: count() == 87), log.read_text()
         process = start_import(project, listing(project / "new.txt", 1500, kind="Zeta"))
         seen = set()
@@ -108,6 +84,3 @@ def test_an_import_during_serve_is_seen_whole_or_not_at_all(project: Path) -> No
         assert finish(process)[0] == 0
         assert seen <= {87, 1587} and 1587 in seen, seen
         assert "Traceback" not in log.read_text() and "ERROR" not in log.read_text(), log.read_text()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
