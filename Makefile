@@ -7,12 +7,13 @@ export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: site serve test lint format check golden clean linkcheck lock system-deps
 
-# Installs exactly the pinned, hashed versions of requirements.lock, then the project itself.
+# Installs exactly the pinned, hashed versions of requirements.lock, then the project itself
+# (-qq: setuptools' notes about editable installs are not problems and would bury real ones).
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install -qq --no-deps -e .  # -qq: setuptools notes on editable installs are not problems
+	$(BIN)/python -m pip install -qq --no-deps -e .
 	touch $(STAMP)
 
 site: $(STAMP)  ## build site/ from archive/ (strict: any warning fails)
