@@ -14,6 +14,7 @@ from typing import Any
 
 from slugify import slugify
 
+from .identity import ARXIV_ID_RE, CATEGORY_RE, parse_arxiv_id
 from .text import LINK_KINDS, Link, forbidden_character, is_url
 
 ID_MAX_LENGTH = 80
@@ -21,7 +22,24 @@ TAG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_RE = TAG_RE
 
 #: Field order on disk: imported facts first, then what the curator owns.
-FIELDS = ("id", "title", "abstract", "added", "sources", "links", "tags_add", "tags_remove", "note", "featured")
+FIELDS = (
+    "id",
+    "title",
+    "authors",
+    "abstract",
+    "arxiv",
+    "published",
+    "categories",
+    "added",
+    "sources",
+    "links",
+    "tags_add",
+    "tags_remove",
+    "note",
+    "featured",
+)
+#: What says which paper a record is: filled by imports where empty, never overwritten.
+IDENTITY_FIELDS = ("arxiv", "authors", "published", "categories")
 
 
 @dataclass(frozen=True)
@@ -46,13 +64,25 @@ class Record:
     tags_remove: list[str] = field(default_factory=list)
     note: str = ""
     featured: bool = False
+    #: The arXiv id without its version (``2305.13169``, ``cs/0501001``); empty when unknown.
+    arxiv: str = ""
+    #: Author names, in the paper's order.
+    authors: list[str] = field(default_factory=list)
+    #: The date of the first arXiv version.
+    published: date | None = None
+    #: arXiv categories, the primary one first.
+    categories: list[str] = field(default_factory=list)
 
     def to_mapping(self) -> dict[str, Any]:
         """The record as plain YAML-ready data, keys in ``FIELDS`` order."""
         return {
             "id": self.id,
             "title": self.title,
+            "authors": list(self.authors),
             "abstract": self.abstract,
+            "arxiv": self.arxiv or None,
+            "published": self.published,
+            "categories": list(self.categories),
             "added": self.added,
             "sources": [{"file": s.file, "date": s.date} for s in self.sources],
             "links": [{"url": link.url, "kind": link.kind} for link in self.links],
@@ -190,6 +220,40 @@ def _links(value: Any, problems: list[tuple[str, str]]) -> list[Link]:
     return links
 
 
+def _arxiv(value: Any, problems: list[tuple[str, str]]) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float | int):  # 2305.13169 unquoted reads as a number, and loses trailing zeros
+        problems.append(("arxiv", f"write the id in quotes, as text: arxiv: '{value}' may not be the id you meant"))
+        return ""
+    if not isinstance(value, str) or not ARXIV_ID_RE.match(value):
+        versionless = parse_arxiv_id(value) if isinstance(value, str) else None
+        hint = f"; write {versionless!r}" if versionless else ""
+        problems.append(("arxiv", f"expected an arXiv id without version such as '2305.13169' or 'cs/0501001', got {value!r}{hint}"))
+        return ""
+    return value
+
+
+def _names(data: Mapping[str, Any], key: str, pattern: re.Pattern[str] | None, problems: list[tuple[str, str]]) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        problems.append((key, f"expected a list of non-empty texts, got {value!r}"))
+        return []
+    for item in value:
+        bad = forbidden_character(item)
+        if bad:
+            problems.append((key, f"{item!r} contains {bad}; delete it"))
+    if pattern is not None and not all(pattern.match(v) for v in value):
+        problems.append((key, f"expected arXiv categories such as cs.CL or hep-th, got {value!r}"))
+    return list(value)
+
+
+def _optional_date(value: Any, key: str, problems: list[tuple[str, str]]) -> date | None:
+    return None if value is None else _date(value, key, problems)
+
+
 def record_from_mapping(data: Any) -> Record:
     """Validate loaded YAML as a record, reporting every problem at once.
 
@@ -221,6 +285,10 @@ def record_from_mapping(data: Any) -> Record:
         tags_remove=_tags(data, "tags_remove", problems),
         note=_text(data, "note", problems, required=False),
         featured=featured,
+        arxiv=_arxiv(data.get("arxiv"), problems),
+        authors=_names(data, "authors", None, problems),
+        published=_optional_date(data.get("published"), "published", problems),
+        categories=_names(data, "categories", CATEGORY_RE, problems),
     )
     if problems:
         raise RecordInvalid(problems)

@@ -10,7 +10,7 @@ from conftest import make_record
 
 from generator.archive import Archive, dump_record, shard
 from generator.errors import ProblemsError
-from generator.records import Source
+from generator.records import FIELDS, Source
 from generator.text import Link
 
 
@@ -39,7 +39,7 @@ def test_record_file_is_readable_yaml_in_field_order() -> None:
     text = dump_record(make_record("a-paper", title="A Paper", note="line one\nline two"))
     assert text.startswith("# Papers Archive record.")
     keys = [line.split(":")[0] for line in text.splitlines() if line and not line.startswith(("#", " ", "-"))]
-    assert keys == ["id", "title", "abstract", "added", "sources", "links", "tags_add", "tags_remove", "note", "featured"]
+    assert keys == list(FIELDS)
     assert "note: |-\n  line one\n  line two" in text
 
 

@@ -31,10 +31,12 @@ def test_bad_listing_exits_non_zero_with_file_and_line(project: Path) -> None:
 def test_check_lists_every_problem(project: Path) -> None:
     papers(project, "import", str(SEED))
     record = next((project / "archive").rglob("pointer-networks.yaml"))
-    record.write_text(record.read_text().replace("featured: false", "featured: sometimes"))
+    text = record.read_text().replace("featured: false", "featured: sometimes")
+    record.write_text(text)
     result = papers(project, "check")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "pointer-networks.yaml:13: featured: expected true or false, got 'sometimes'" in result.stderr
+    line = text.splitlines().index("featured: sometimes") + 1
+    assert f"pointer-networks.yaml:{line}: featured: expected true or false, got 'sometimes'" in result.stderr
 
 
 def test_check_lists_problems_of_every_kind_at_once(project: Path) -> None:
