@@ -8,8 +8,8 @@ from pathlib import Path
 
 from .archive import WRITE_WAIT_SECONDS, Archive
 from .errors import Problem, ProblemsError
-from .listing import parse_listing
 from .records import Record, Source, base_id, fingerprint, unique_id
+from .sources.listing import parse_listing
 from .text import extract_links
 
 

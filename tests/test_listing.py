@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SEED
 
-from generator.listing import looks_like_abstract, parse_listing, resolve_date
+from generator.sources.listing import looks_like_abstract, parse_listing, resolve_date
 
 TODAY = date(2026, 11, 26)
 ABSTRACT = "We study a problem that matters. " * 6

@@ -22,7 +22,7 @@ from generator.archive import Archive
 from generator.config import Settings
 from generator.errors import ProblemsError
 from generator.ingest import import_listings
-from generator.listing import CHROME, parse_date_header
+from generator.sources.listing import CHROME, parse_date_header
 from generator.pages import paper_src
 from generator.records import fingerprint
 from generator.site import export_rows, generate

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, SEED
 
 from generator.archive import Archive
-from generator.listing import parse_listing
+from generator.sources.listing import parse_listing
 from generator.text import readable
 
 pytestmark = pytest.mark.e2e

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .errors import Problem
-from .text import forbidden_character
+from ..errors import Problem
+from ..text import forbidden_character
+from . import Found, SourceFile, decode
 
 CHROME = (
     "new",
@@ -29,30 +29,6 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_name) if name})
 _DATE_HEADER_RE = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$")
 _TITLE_MAX_WORDS = 30
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One paper as listed: its title, its abstract, its date, and the line of its title."""
-
-    title: str
-    abstract: str
-    date: date
-    line: int
-
-
-@dataclass
-class Listing:
-    """A parsed listing: the entries that are complete and the problems found.
-
-    ``file_problems`` concern the whole file (not UTF-8 text, no papers at all):
-    no entry of such a file can be trusted, so none can be skipped past.
-    """
-
-    file: str
-    entries: list[Entry] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    file_problems: list[Problem] = field(default_factory=list)
 
 
 def looks_like_abstract(line: str) -> bool:
@@ -104,17 +80,8 @@ def resolve_date(month: int, day: int, *, year: int | None, today: date) -> date
 
 def _lines(raw: bytes, file: str, problems: list[Problem]) -> list[str] | None:
     """The file's lines, as written; None (and a problem) when the file is not UTF-8 text."""
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        problems.append(Problem(file, line, "contains NUL bytes: this is a binary or UTF-16 file, not a listing; save the listing as UTF-8 text"))
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(file, line, "is not UTF-8 text (nothing of it was read); save the listing as UTF-8"))
-        return None
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = decode(raw, file, problems)
+    return None if text is None else text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def parse_listing(
@@ -123,13 +90,13 @@ def parse_listing(
     today: date,
     on_date: date | None = None,
     year: int | None = None,
-) -> Listing:
+) -> SourceFile:
     """Parse a listing file. ``on_date`` (``--date``) or ``year`` (``--year``) pin the header's year.
 
     Problems are collected, never raised, so an import can report all of them.
     """
     file = str(path)
-    listing = Listing(file=path.name)
+    listing = SourceFile(file=path.name)
     problems = listing.problems
     lines = _lines(path.read_bytes(), file, listing.file_problems)
     bad_name = forbidden_character(path.name)
@@ -200,10 +167,7 @@ def parse_listing(
             continue
         if at in unreadable or number in unreadable:
             continue
-        listing.entries.append(Entry(title=title, abstract=line, date=current, line=at))
+        listing.entries.append(Found(title=title, abstract=line, date=current, line=at))
     close_pending_without_abstract()
-    if not listing.entries and not problems:
-        listing.file_problems.append(
-            Problem(file, None, "has no papers: expected a date header (such as 'Mar 12') and then a title line and an abstract line per paper")
-        )
+    listing.check_nonempty(path, "expected a date header (such as 'Mar 12') and then a title line and an abstract line per paper")
     return listing

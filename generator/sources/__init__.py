@@ -1,0 +1,114 @@
+"""Where papers come from: one reader per kind of file, each giving papers as found, or problems with their line.
+
+- ``listing``: the plain-text scrape of a Hugging Face Papers page (``listing.py``);
+- ``hf``: a Hugging Face daily-papers API response saved as JSON (``hf.py``);
+- ``atom``: an arXiv API response (Atom XML) (``atom.py``);
+- ``ids``: arXiv ids or arXiv / Hugging Face addresses, one per line (``ids.py``);
+- ``bibtex``: BibTeX entries that carry an ``eprint`` (``bibtex.py``).
+
+The last two name papers without describing them: their ids are looked up
+through the arXiv API by the caller (see ``ingest.py``). Nothing here touches
+the archive or the network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..errors import Problem
+from ..text import Link, forbidden_character
+
+
+@dataclass(frozen=True)
+class Found:
+    """One paper as a source describes it. ``date`` is the day it was listed (None: the day of the import)."""
+
+    title: str
+    abstract: str
+    date: date | None
+    line: int | None
+    arxiv: str = ""
+    authors: tuple[str, ...] = ()
+    published: date | None = None
+    categories: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+
+
+@dataclass
+class SourceFile:
+    """A source file read: the papers it describes, the arXiv ids it only names (with their line), and problems.
+
+    ``file_problems`` concern the whole file (not UTF-8 text, not the format it
+    claims, no papers at all): none of its entries can be trusted, so none can be
+    skipped past.
+    """
+
+    file: str
+    entries: list[Found] = field(default_factory=list)
+    wanted: list[tuple[str, int]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    file_problems: list[Problem] = field(default_factory=list)
+
+    def check_nonempty(self, path: Path, what: str) -> None:
+        if not self.entries and not self.wanted and not self.problems and not self.file_problems:
+            self.file_problems.append(Problem(str(path), None, f"has no papers: {what}"))
+
+
+FORMATS = ("listing", "hf", "atom", "ids", "bibtex")
+
+
+def one_line(text: str) -> str:
+    """Structured sources wrap titles and abstracts over lines: one line, runs of white space as one space."""
+    return " ".join(text.split())
+
+
+def text_problem(file: str, line: int | None, where: str, text: str) -> Problem | None:
+    """A problem if ``text`` holds a character that cannot be text."""
+    bad = forbidden_character(text)
+    return Problem(file, line, f"{where} contains {bad}, which cannot be text; fix the source") if bad else None
+
+
+def decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
+    """The file as text, or None and a whole-file problem when it is not UTF-8 text."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        problems.append(Problem(file, line, "contains NUL bytes: this is a binary or UTF-16 file, not a source of papers; save it as UTF-8 text"))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(file, line, "is not UTF-8 text (nothing of it was read); save it as UTF-8"))
+        return None
+
+
+def line_of(text: str, needle: str) -> int | None:
+    """The line where ``needle`` first appears in ``text``: how JSON problems get a line."""
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+_ID_LINE_RE = re.compile(r"^\s*(?:arxiv:|https?://|(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\s*(?:#.*)?$)", re.IGNORECASE)
+
+
+def detect_format(raw: bytes) -> str:
+    """Which reader a file needs, recognised by its content (``--format`` overrides)."""
+    head = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"[", b"{")):
+        try:
+            json.loads(raw)
+            return "hf"
+        except ValueError:
+            pass
+    if head.startswith(b"<") and b"<feed" in raw[:4096]:
+        return "atom"
+    if head.startswith((b"@", b"%")) and re.search(rb"@\w+\s*\{", raw[:4096]):
+        return "bibtex"
+    lines = [line for line in raw[:65536].decode("utf-8", "replace").splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if lines and all(_ID_LINE_RE.match(line) for line in lines):
+        return "ids"
+    return "listing"
