@@ -9,19 +9,22 @@ prefix of the id itself would not (think of every title starting "Learning").
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedSeq
 
 from .errors import PapersError, Problem, ProblemsError
 from .journal import LOCK, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
-from .records import Record, RecordInvalid, record_from_mapping
+from .records import FIELDS, Record, RecordInvalid, record_from_mapping
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -68,6 +71,62 @@ def dump_record(record: Record) -> str:
 #: How long a writer waits for another writer (or readers) before giving up, and a reader for a writer.
 WRITE_WAIT_SECONDS = 10.0
 READ_WAIT_SECONDS = 120.0
+
+
+@dataclass
+class Edit:
+    """What an import changes in an existing record: empty fields it fills, lists it appends to.
+
+    Everything else, the curator's fields and every comment, stays as it is.
+    """
+
+    fill: dict[str, Any] = field(default_factory=dict)
+    append: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.fill or any(self.append.values()))
+
+
+def _round_trip() -> YAML:
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 1_000_000  # as dump_record: one line per value
+    rt.indent(mapping=2, sequence=2, offset=0)
+    return rt
+
+
+def _yaml_value(value: Any) -> Any:
+    """Lists of texts in flow style (``[a, b]``), as ``dump_record`` writes them."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        seq = CommentedSeq(value)
+        seq.fa.set_flow_style()
+        return seq
+    return value
+
+
+def edit_record_text(text: str, edit: Edit) -> str:
+    """``text`` with ``edit`` applied by a round-trip YAML editor: comments, quoting and key order survive.
+
+    A new key goes where ``FIELDS`` puts it among the keys the record has.
+    """
+    rt = _round_trip()
+    data = rt.load(text)
+    for key, value in edit.fill.items():
+        if key in data:
+            data[key] = _yaml_value(value)
+            continue
+        later = [k for k in FIELDS[FIELDS.index(key) + 1 :] if k in data]
+        position = list(data).index(later[0]) if later else len(data)
+        data.insert(position, key, _yaml_value(value))
+    for key, items in edit.append.items():
+        if not items:
+            continue
+        if not isinstance(data.get(key), list):
+            data[key] = CommentedSeq()
+        data[key].extend(items)
+    out = io.StringIO()
+    rt.dump(data, out)
+    return out.getvalue()
 
 
 def _line_of(text: str, key: str, item: str | None = None) -> int | None:
@@ -277,15 +336,39 @@ class Archive:
 
     def add(self, records: Iterable[Record]) -> list[Path]:
         """Write new records, all or nothing, as one transaction. Never overwrites an existing file."""
-        if self._holder is None:
-            with self.writing("papers (adding records)"):
-                return self.add(records)
         records = list(records)
-        clashes = [self.path_for(r.id) for r in records if self.path_for(r.id).exists()]
+        self.write(records)
+        return [self.path_for(r.id) for r in records]
+
+    def write(self, added: Iterable[Record] = (), edits: Mapping[str, Edit] | None = None) -> None:
+        """New records and edits of existing ones, all or nothing, as one transaction.
+
+        A new record never overwrites a file; an edited record is re-read under
+        the lock and must still be valid after the edit.
+        """
+        if self._holder is None:
+            with self.writing("papers (writing records)"):
+                return self.write(added, edits)
+        added = list(added)
+        clashes = [self.path_for(r.id) for r in added if self.path_for(r.id).exists()]
         if clashes:
             raise ProblemsError([Problem(self.display(p), None, "already exists; an import never overwrites a record") for p in clashes])
         transaction = Transaction(self.root, self._holder)
-        for record in records:
+        for record in added:
             transaction.put(f"{shard(record.id)}/{record.id}.yaml", dump_record(record).encode("utf-8"))
+        for record_id, edit in sorted((edits or {}).items()):
+            path = self.path_for(record_id)
+            text = edit_record_text(path.read_text(encoding="utf-8"), edit)
+            self._check_edited(path, text)
+            transaction.put(f"{shard(record_id)}/{record_id}.yaml", text.encode("utf-8"))
         transaction.commit()
-        return [self.path_for(r.id) for r in records]
+        return None
+
+    def _check_edited(self, path: Path, text: str) -> None:
+        problems: list[Problem] = []
+        try:
+            record_from_mapping(yaml.load(text, Loader=_Loader))
+        except RecordInvalid as exc:
+            problems = [Problem(self.display(path), _line_of(text, key), f"{key}: {message}") for key, message in exc.problems]
+        if problems:
+            raise ProblemsError(problems, "nothing written: an edit would make this record invalid")

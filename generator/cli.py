@@ -16,7 +16,7 @@ from .archive import WRITE_WAIT_SECONDS, Archive
 from .catalog import curated_tags
 from .config import Settings, load_settings
 from .errors import PapersError, Problem, ProblemsError
-from .ingest import import_listings
+from .ingest import import_sources
 from .site import export_rows, generate, resolve_curated
 from .tagging import auto_tags, explain, format_explanation, load_taxonomy
 
@@ -73,7 +73,7 @@ def summary(ids: Sequence[str], *, verbose: bool, shown: int = 10) -> str:
 
 def cmd_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    result = import_listings(
+    result = import_sources(
         Archive(settings.archive, log=log),
         args.listings,
         today=args.today or date.today(),

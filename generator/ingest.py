@@ -1,104 +1,213 @@
-"""Importing listings into the archive: de-duplicated, idempotent, all or nothing."""
+"""Importing sources into the archive: identities merged, de-duplicated, idempotent, all or nothing.
+
+A paper is the same paper as a record when both have the same arXiv id, or,
+for a record without one, when their abstracts have the same words (case,
+punctuation and spacing ignored), whatever the titles say: a curator may have
+fixed the title since. A paper already in the archive is never stored twice:
+the import fills the record's empty identity fields (arXiv id, authors,
+publication date, categories), adds links it lacks and names the new source.
+It never changes a value that is set, the title, the abstract or the id.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .archive import WRITE_WAIT_SECONDS, Archive
+from .archive import WRITE_WAIT_SECONDS, Archive, Edit
 from .errors import Problem, ProblemsError
-from .records import Record, Source, base_id, fingerprint, unique_id
-from .sources.listing import parse_listing
-from .text import extract_links
+from .records import IDENTITY_FIELDS, Record, Source, base_id, fingerprint, unique_id
+from .sources import Found, SourceFile, read_source
+from .text import Link, extract_links
+
+#: Looks papers up by arXiv id (through the network): the papers found and the ids it could not find.
+Lookup = Callable[[list[str]], tuple[list[Found], list[str]]]
 
 
 @dataclass
 class ImportResult:
-    """What an import did: the records added, the papers already present (title, id), and problems."""
+    """What an import did: records added, records given missing identity, papers already present (title, id), problems."""
 
     added: list[Record] = field(default_factory=list)
+    updated: dict[str, Edit] = field(default_factory=dict)
     present: list[tuple[str, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     file_problems: list[Problem] = field(default_factory=list)
 
 
-def plan_import(
-    listings: list[Path],
-    existing: list[Record],
+def read_sources(
+    paths: list[Path],
     *,
     today: date,
+    fmt: str | None = None,
     on_date: date | None = None,
     year: int | None = None,
-) -> ImportResult:
-    """Work out what importing ``listings`` into an archive holding ``existing`` would add.
-
-    A paper is already present when its abstract has the same words as a
-    record's (case, punctuation and spacing ignored), whatever its title: a
-    curator may have fixed the title since. Existing records are never changed.
-    """
-    result = ImportResult()
-    known = {fingerprint(r.abstract): r.id for r in existing}
-    taken = {r.id for r in existing}
-    for path in listings:
-        listing = parse_listing(path, today=today, on_date=on_date, year=year)
-        result.problems.extend(listing.problems)
-        result.file_problems.extend(listing.file_problems)
-        for entry in listing.entries:
-            key = fingerprint(entry.abstract)
-            if key in known:
-                result.present.append((entry.title, known[key]))
-                continue
-            record_id = unique_id(base_id(entry.title, entry.abstract), taken)
-            taken.add(record_id)
-            known[key] = record_id
-            result.added.append(
-                Record(
-                    id=record_id,
-                    title=entry.title,
-                    abstract=entry.abstract,
-                    added=entry.date,
-                    sources=[Source(listing.file, entry.date)],
-                    links=extract_links(entry.abstract),
-                )
-            )
-    return result
+    lookup: Lookup | None = None,
+) -> list[SourceFile]:
+    """Read every source; papers named only by id are looked up (before the archive is locked: it may take a while)."""
+    sources = [read_source(path, fmt, today=today, on_date=on_date, year=year) for path in paths]
+    for path, source in zip(paths, sources, strict=True):
+        if not source.wanted:
+            continue
+        if lookup is None:
+            offline = "looking it up needs the arXiv API, which this command does not use"
+            source.problems += [Problem(str(path), line, f"{arxiv}: {offline}") for arxiv, line in source.wanted]
+            continue
+        found, missing = lookup([arxiv for arxiv, _ in source.wanted])
+        lines = dict(source.wanted)
+        source.entries += [dataclasses.replace(f, line=lines.get(f.arxiv)) for f in found]
+        source.problems += [Problem(str(path), lines[m], f"{m}: arXiv has no such paper; check the id") for m in missing]
+    return sources
 
 
-def import_listings(
+def _links(current: list[Link], found: Found) -> list[Link]:
+    """Links of ``found`` (and of its abstract) that ``current`` lacks, in order."""
+    known = {link.url for link in current}
+    new = [link for link in (*found.links, *extract_links(found.abstract)) if link.url not in known]
+    return list(dict.fromkeys(new))
+
+
+class _Plan:
+    """The import being planned: the archive as it will be, and what changes to get there."""
+
+    def __init__(self, existing: list[Record], today: date) -> None:
+        self.today = today
+        self.result = ImportResult()
+        self.records = {r.id: r for r in existing}  # working copies, edited as papers merge into them
+        self.by_arxiv = {r.arxiv: r.id for r in existing if r.arxiv}
+        self.by_words = {fingerprint(r.abstract): r.id for r in existing}
+        self.new_ids: set[str] = set()
+
+    def match(self, found: Found, file: str) -> str | None:
+        """The id of the record ``found`` is, if any; a contradiction is a problem."""
+        if found.arxiv and found.arxiv in self.by_arxiv:
+            return self.by_arxiv[found.arxiv]
+        same_words = self.by_words.get(fingerprint(found.abstract))
+        if same_words is None:
+            return None
+        other = self.records[same_words].arxiv
+        if found.arxiv and other and other != found.arxiv:
+            message = f"{found.arxiv}: its abstract is the same as {same_words!r}'s, whose arXiv id is {other}; check which id is right"
+            self.result.problems.append(Problem(file, found.line, message))
+            return same_words
+        return same_words
+
+    def add(self, found: Found, source: Source) -> None:
+        record_id = unique_id(base_id(found.title, found.abstract), set(self.records))
+        record = Record(
+            id=record_id,
+            title=found.title,
+            abstract=found.abstract,
+            added=source.date,
+            sources=[source],
+            links=_links([], found),
+            arxiv=found.arxiv,
+            authors=list(found.authors),
+            published=found.published,
+            categories=list(found.categories),
+        )
+        self.records[record_id] = record
+        self.new_ids.add(record_id)
+        self.result.added.append(record)
+        self.remember(record)
+
+    def remember(self, record: Record) -> None:
+        if record.arxiv:
+            self.by_arxiv[record.arxiv] = record.id
+        self.by_words.setdefault(fingerprint(record.abstract), record.id)
+
+    def merge(self, record_id: str, found: Found, source: Source) -> None:
+        """Fill what the record lacks from ``found`` and name the source; a record added by this import is simply completed."""
+        record = self.records[record_id]
+        fill = {key: getattr(found, key) for key in IDENTITY_FIELDS if getattr(found, key) and not getattr(record, key)}
+        links = _links(record.links, found)
+        if not (fill or links):  # nothing new: a source that only repeats the record is not worth an edit
+            self.result.present.append((found.title, record_id))
+            return
+        sources = [] if any(s.file == source.file for s in record.sources) else [source]
+        values = {key: list(value) if isinstance(value, tuple) else value for key, value in fill.items()}
+        updated = dataclasses.replace(record, **values, links=record.links + links, sources=record.sources + sources)
+        self.records[record_id] = updated
+        self.remember(updated)
+        if record_id in self.new_ids:
+            self.result.added = [updated if r.id == record_id else r for r in self.result.added]
+            return
+        edit = self.result.updated.setdefault(record_id, Edit())
+        edit.fill.update(values)
+        edit.append.setdefault("links", []).extend({"url": link.url, "kind": link.kind} for link in links)
+        edit.append.setdefault("sources", []).extend({"file": s.file, "date": s.date} for s in sources)
+
+
+def plan_import(sources: list[SourceFile], existing: list[Record], *, today: date, on_date: date | None = None) -> ImportResult:
+    """Work out what importing ``sources`` into an archive holding ``existing`` adds and changes."""
+    plan = _Plan(existing, today)
+    for source in sources:
+        plan.result.problems.extend(source.problems)
+        plan.result.file_problems.extend(source.file_problems)
+        for found in source.entries:
+            origin = Source(source.file, found.date or on_date or today)
+            record_id = plan.match(found, source.file)
+            if record_id is None:
+                plan.add(found, origin)
+            else:
+                plan.merge(record_id, found, origin)
+    return plan.result
+
+
+def import_sources(
     archive: Archive,
-    listings: list[Path],
+    paths: list[Path],
     *,
     today: date,
+    fmt: str | None = None,
     on_date: date | None = None,
     year: int | None = None,
     skip_invalid: bool = False,
+    lookup: Lookup | None = None,
     holder: str = "papers import",
     wait: float = WRITE_WAIT_SECONDS,
 ) -> ImportResult:
-    """Import listings into ``archive``, as its only writer and as one transaction.
+    """Import source files into ``archive``, as its only writer and as one transaction.
 
     With any problem, nothing is written and ``ProblemsError`` lists them all,
     unless ``skip_invalid``: then the valid entries are written and the
     problems are returned as the skipped ones. A problem with a whole file
-    (not UTF-8 text, no papers) is never skipped. ``holder`` names the command
-    to anyone who has to wait for it; ``wait`` is how long we wait for another writer.
+    (not UTF-8 text, not its format, no papers) is never skipped. ``holder``
+    names the command to anyone who has to wait for it; ``wait`` is how long
+    we wait for another writer.
     """
-    missing = [Problem(str(p), None, "is not a file" if p.exists() else "no such file; check the path") for p in listings if not p.is_file()]
+    missing = [Problem(str(p), None, "is not a file" if p.exists() else "no such file; check the path") for p in paths if not p.is_file()]
     if missing:
         raise ProblemsError(missing, "nothing imported")
+    sources = read_sources(paths, today=today, fmt=fmt, on_date=on_date, year=year, lookup=lookup)
+    return import_read(archive, sources, today=today, on_date=on_date, skip_invalid=skip_invalid, holder=holder, wait=wait)
+
+
+def import_read(
+    archive: Archive,
+    sources: list[SourceFile],
+    *,
+    today: date,
+    on_date: date | None = None,
+    skip_invalid: bool = False,
+    holder: str = "papers import",
+    wait: float = WRITE_WAIT_SECONDS,
+) -> ImportResult:
+    """Plan and write sources already read (``import_sources``, or ``papers fetch``), under the writer's lock."""
     with archive.writing(holder, wait):  # the archive is read, planned against and written under one lock
-        existing = archive.load()
-        result = plan_import(listings, existing, today=today, on_date=on_date, year=year)
+        result = plan_import(sources, archive.load(), today=today, on_date=on_date)
         if result.file_problems:
             raise ProblemsError(
                 result.file_problems + result.problems,
-                f"nothing imported: {len(result.file_problems)} file(s) cannot be read as listings; --skip-invalid skips entries, not whole files",
+                f"nothing imported: {len(result.file_problems)} file(s) cannot be read as sources of papers; --skip-invalid skips entries, not whole files",
             )
         if result.problems and not skip_invalid:
             raise ProblemsError(
                 result.problems,
                 f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
             )
-        archive.add(result.added)
+        archive.write(result.added, result.updated)
     return result

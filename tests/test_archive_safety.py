@@ -18,7 +18,7 @@ from generator.catalog import Catalog, Paper
 from generator.config import Settings
 from generator.errors import ProblemsError
 from generator.feeds import FeedError, render_feed
-from generator.ingest import import_listings
+from generator.ingest import import_sources
 from generator.journal import STAGING
 
 TODAY = date(2026, 11, 26)
@@ -158,6 +158,6 @@ def test_import_logs_recovery_before_doing_anything_else(archive: Archive, tmp_p
     (archive.root / STAGING).mkdir()
     (archive.root / STAGING / "0.yaml").write_text("half", encoding="utf-8")
     with caplog.at_level(logging.INFO, logger="papers"):
-        import_listings(archive, [synthetic_listing(tmp_path / "l.txt", 2)], today=TODAY)
+        import_sources(archive, [synthetic_listing(tmp_path / "l.txt", 2)], today=TODAY)
     assert "rolled back an interrupted write" in caplog.text
     assert len(archive.load()) == 3

@@ -10,7 +10,7 @@ from conftest import SEED
 
 from generator.archive import Archive
 from generator.errors import ProblemsError
-from generator.ingest import import_listings
+from generator.ingest import import_sources
 
 TODAY = date(2026, 11, 26)
 ABSTRACT_A = "We study adversarial networks for images in depth, with many experiments and a careful analysis of results."
@@ -28,7 +28,7 @@ def snapshot(archive: Archive) -> dict[str, bytes]:
 
 
 def test_seed_imports_87_records_with_links(archive: Archive) -> None:
-    result = import_listings(archive, [SEED], today=TODAY)
+    result = import_sources(archive, [SEED], today=TODAY)
     records = archive.load()
     assert len(result.added) == len(records) == 87
     by_id = {r.id: r for r in records}
@@ -38,44 +38,44 @@ def test_seed_imports_87_records_with_links(archive: Archive) -> None:
 
 
 def test_importing_twice_adds_nothing_and_changes_no_file(archive: Archive) -> None:
-    import_listings(archive, [SEED], today=TODAY)
+    import_sources(archive, [SEED], today=TODAY)
     before = snapshot(archive)
-    again = import_listings(archive, [SEED], today=TODAY)
+    again = import_sources(archive, [SEED], today=TODAY)
     assert again.added == [] and len(again.present) == 87
     assert snapshot(archive) == before
 
 
 def test_trivially_different_title_with_same_abstract_is_present(archive: Archive, tmp_path: Path) -> None:
-    import_listings(archive, [listing(tmp_path, ("GAN: A Study", ABSTRACT_A))], today=TODAY)
-    result = import_listings(archive, [listing(tmp_path, ("gan  a STUDY!", ABSTRACT_A + "  "), name="b.txt")], today=TODAY)
+    import_sources(archive, [listing(tmp_path, ("GAN: A Study", ABSTRACT_A))], today=TODAY)
+    result = import_sources(archive, [listing(tmp_path, ("gan  a STUDY!", ABSTRACT_A + "  "), name="b.txt")], today=TODAY)
     assert result.added == [] and result.present == [("gan  a STUDY!", "gan-a-study")]
 
 
 def test_titles_that_slugify_alike_both_survive_with_distinct_ids(archive: Archive, tmp_path: Path) -> None:
-    import_listings(archive, [listing(tmp_path, ("GAN: A Study", ABSTRACT_A), ("GAN? A Study", ABSTRACT_B))], today=TODAY)
+    import_sources(archive, [listing(tmp_path, ("GAN: A Study", ABSTRACT_A), ("GAN? A Study", ABSTRACT_B))], today=TODAY)
     assert {(r.id, r.title) for r in archive.load()} == {("gan-a-study", "GAN: A Study"), ("gan-a-study-2", "GAN? A Study")}
     # And a later import of a third look-alike takes the next free suffix, deterministically.
-    third = import_listings(archive, [listing(tmp_path, ("GAN. A Study", ABSTRACT_A.replace("images", "audio")), name="c.txt")], today=TODAY)
+    third = import_sources(archive, [listing(tmp_path, ("GAN. A Study", ABSTRACT_A.replace("images", "audio")), name="c.txt")], today=TODAY)
     assert [r.id for r in third.added] == ["gan-a-study-3"]
 
 
 def test_ids_never_change_when_the_curator_edits_a_title(archive: Archive, tmp_path: Path) -> None:
     source = listing(tmp_path, ("GAN: A Study", ABSTRACT_A))
-    import_listings(archive, [source], today=TODAY)
+    import_sources(archive, [source], today=TODAY)
     path = archive.path_for("gan-a-study")
     path.write_text(path.read_text().replace("title: 'GAN: A Study'", "title: 'GANs: A Careful Study'"))
     assert archive.load()[0].id == "gan-a-study"
-    assert import_listings(archive, [source], today=TODAY).present == [("GAN: A Study", "gan-a-study")]
+    assert import_sources(archive, [source], today=TODAY).present == [("GAN: A Study", "gan-a-study")]
 
 
 def test_import_never_changes_curator_fields(archive: Archive, tmp_path: Path) -> None:
     source = listing(tmp_path, ("GAN: A Study", ABSTRACT_A))
-    import_listings(archive, [source], today=TODAY)
+    import_sources(archive, [source], today=TODAY)
     path = archive.path_for("gan-a-study")
     curated = path.read_text().replace("tags_add: []", "tags_add: [gans]  # my comment").replace("note: ''", "note: Read this first.")
     curated = curated.replace("featured: false", "featured: true")
     path.write_text(curated)
-    import_listings(archive, [source, listing(tmp_path, ("Other", ABSTRACT_B), name="b.txt")], today=TODAY)
+    import_sources(archive, [source, listing(tmp_path, ("Other", ABSTRACT_B), name="b.txt")], today=TODAY)
     assert path.read_text() == curated
 
 
@@ -84,7 +84,7 @@ def test_one_bad_entry_means_nothing_is_written(archive: Archive, tmp_path: Path
     bad = tmp_path / "bad.txt"
     bad.write_text(f"Mar 12\n\nFine Paper\n\n{ABSTRACT_B}\n\nNo Abstract Here\n", encoding="utf-8")
     with pytest.raises(ProblemsError) as caught:
-        import_listings(archive, [good, bad], today=TODAY)
+        import_sources(archive, [good, bad], today=TODAY)
     assert [(Path(p.file).name, p.line) for p in caught.value.problems] == [("bad.txt", 7)]
     assert "--skip-invalid" in caught.value.report()
     assert not archive.root.exists()
@@ -93,11 +93,11 @@ def test_one_bad_entry_means_nothing_is_written(archive: Archive, tmp_path: Path
 def test_skip_invalid_imports_the_valid_entries_and_lists_the_rest(archive: Archive, tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text(f"Mar 12\n\nFine Paper\n\n{ABSTRACT_B}\n\nNo Abstract Here\n", encoding="utf-8")
-    result = import_listings(archive, [bad], today=TODAY, skip_invalid=True)
+    result = import_sources(archive, [bad], today=TODAY, skip_invalid=True)
     assert [r.id for r in archive.load()] == ["fine-paper"]
     assert [p.line for p in result.problems] == [7]
 
 
 def test_missing_listing_file_is_a_problem(archive: Archive, tmp_path: Path) -> None:
     with pytest.raises(ProblemsError, match="no such file"):
-        import_listings(archive, [tmp_path / "nope.txt"], today=TODAY)
+        import_sources(archive, [tmp_path / "nope.txt"], today=TODAY)

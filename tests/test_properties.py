@@ -21,7 +21,7 @@ from mkdocs.utils.meta import get_data
 from generator.archive import Archive
 from generator.config import Settings
 from generator.errors import ProblemsError
-from generator.ingest import import_listings
+from generator.ingest import import_sources
 from generator.sources.listing import CHROME, parse_date_header
 from generator.pages import paper_src
 from generator.records import fingerprint
@@ -68,7 +68,7 @@ def _listing_bytes(entries: list[tuple[str, str]], gaps: list[str]) -> bytes:
 
 def _import(folder: Path, listing: Path) -> Archive:
     archive = Archive(folder / "archive")
-    import_listings(archive, [listing], today=TODAY)
+    import_sources(archive, [listing], today=TODAY)
     return archive
 
 
@@ -112,7 +112,7 @@ def test_a_random_listing_is_refused_with_file_and_line_or_imported_exactly(entr
             assert " ".join(soup.h1.get_text().split()) == _shown(row["title"])
             assert " ".join(soup.select_one("p.papers-abstract").get_text().split()) == _shown(row["abstract"])
 
-        again = import_listings(archive, [listing], today=TODAY)
+        again = import_sources(archive, [listing], today=TODAY)
         assert again.added == []  # idempotent
         other = _import(folder / "second", listing)
         assert [r.id for r in other.load()] == [r.id for r in archive.load()]  # same listing, same ids

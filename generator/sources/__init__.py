@@ -112,3 +112,17 @@ def detect_format(raw: bytes) -> str:
     if lines and all(_ID_LINE_RE.match(line) for line in lines):
         return "ids"
     return "listing"
+
+
+def read_source(path: Path, fmt: str | None = None, *, today: date, on_date: date | None = None, year: int | None = None) -> SourceFile:
+    """Read ``path`` with the reader of ``fmt``, or of the format its content shows."""
+    from .atom import read_atom
+    from .bibtex import read_bibtex
+    from .hf import read_hf
+    from .ids import read_ids
+    from .listing import parse_listing
+
+    fmt = fmt or detect_format(path.read_bytes())
+    if fmt == "listing":
+        return parse_listing(path, today=today, on_date=on_date, year=year)
+    return {"hf": read_hf, "atom": read_atom, "ids": read_ids, "bibtex": read_bibtex}[fmt](path)
