@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import PapersError, Problem, ProblemsError
 from .journal import LOCK, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
@@ -96,12 +96,15 @@ def _round_trip() -> YAML:
 
 
 def _yaml_value(value: Any) -> Any:
-    """Lists of texts in flow style (``[a, b]``), as ``dump_record`` writes them."""
+    """Lists of texts and small mappings in flow style (``[a, b]``, ``{file: x, date: y}``), as ``dump_record`` writes them."""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        seq = CommentedSeq(value)
-        seq.fa.set_flow_style()
-        return seq
-    return value
+        flow: CommentedSeq | CommentedMap = CommentedSeq(value)
+    elif isinstance(value, dict):
+        flow = CommentedMap(value)
+    else:
+        return value
+    flow.fa.set_flow_style()
+    return flow
 
 
 def edit_record_text(text: str, edit: Edit) -> str:
@@ -123,7 +126,7 @@ def edit_record_text(text: str, edit: Edit) -> str:
             continue
         if not isinstance(data.get(key), list):
             data[key] = CommentedSeq()
-        data[key].extend(items)
+        data[key].extend(_yaml_value(item) for item in items)
     out = io.StringIO()
     rt.dump(data, out)
     return out.getvalue()

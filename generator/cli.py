@@ -5,20 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import shlex
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .archive import WRITE_WAIT_SECONDS, Archive
 from .catalog import curated_tags
 from .config import Settings, load_settings
 from .errors import PapersError, Problem, ProblemsError
-from .ingest import import_sources
+from .identity import parse_arxiv_id
+from .ingest import ImportResult, import_read, import_sources, plan_merges, write_plan
+from .records import Source
+from .resolve import describe, judge, read_table
 from .site import export_rows, generate, resolve_curated
+from .sources import FORMATS, Found, SourceFile
 from .tagging import auto_tags, explain, format_explanation, load_taxonomy
+
+if TYPE_CHECKING:
+    from .fetch import Network
 
 log = logging.getLogger("papers")
 
@@ -35,15 +44,32 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config-file", "-f", type=Path, default=Path("mkdocs.yml"), help="the site's mkdocs.yml (default: ./mkdocs.yml)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    imp = sub.add_parser("import", help="add the papers of scraped Hugging Face Papers listings to the archive")
-    imp.add_argument("listings", nargs="+", type=Path, metavar="LISTING.txt")
+    imp = sub.add_parser("import", help="add the papers of listings, saved API responses, id lists or BibTeX files to the archive")
+    imp.add_argument("listings", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--format", choices=FORMATS, help="the files' format (default: recognised by content)")
     when = imp.add_mutually_exclusive_group()
-    when.add_argument("--date", type=_date_arg, help="the listing's full date, YYYY-MM-DD (its header has no year)")
+    when.add_argument("--date", type=_date_arg, help="a listing's full date, YYYY-MM-DD (its header has no year); for other formats, the date added")
     when.add_argument("--year", type=int, help="the year of the listing's date header")
-    imp.add_argument("--today", type=_date_arg, help=argparse.SUPPRESS)  # for tests: the date "today" resolves against
-    imp.add_argument("--skip-invalid", action="store_true", help="import the valid entries and list the skipped ones")
-    imp.add_argument("--verbose", "-v", action="store_true", help="list every id added or already present, not the first 10")
-    imp.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS, metavar="SECONDS", help="how long to wait for another writer (default: %(default)g)")
+    _writer_options(imp)
+    _network_options(imp)
+
+    fetch = sub.add_parser("fetch", help="import papers from Hugging Face's daily papers or the arXiv API")
+    fetch_sub = fetch.add_subparsers(dest="source", required=True)
+    hf = fetch_sub.add_parser("hf", help="a day's (or week's, month's) Hugging Face daily papers; the response is kept in the listings folder")
+    period = hf.add_mutually_exclusive_group(required=True)
+    period.add_argument("--date", type=_date_arg, help="a day, YYYY-MM-DD")
+    period.add_argument("--week", type=_week_arg, help="an ISO week, YYYY-Www (2024-W11)")
+    period.add_argument("--month", type=_month_arg, help="a month, YYYY-MM")
+    ax = fetch_sub.add_parser("arxiv", help="papers by arXiv id")
+    ax.add_argument("ids", nargs="+", type=_arxiv_arg, metavar="ID")
+    for command in (hf, ax):
+        _writer_options(command)
+        _network_options(command)
+
+    res = sub.add_parser("resolve", help="find the arXiv id of records that have none: by title through arXiv, or from a table")
+    res.add_argument("--from", dest="table", type=Path, metavar="FILE.tsv", help="take the ids from a table (title, arxiv_id, authors, published)")
+    _writer_options(res)
+    _network_options(res)
 
     sub.add_parser("check", help="validate every record of the archive and list every problem")
 
@@ -60,6 +86,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _week_arg(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-W\d{2}", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO week written YYYY-Www, such as 2024-W11")
+    return value
+
+
+def _month_arg(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month written YYYY-MM")
+    return value
+
+
+def _arxiv_arg(value: str) -> str:
+    found = parse_arxiv_id(value)
+    if found is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an arXiv id (2305.13169, cs/0501001) or an arXiv / Hugging Face paper address")
+    return found
+
+
+def _writer_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--today", type=_date_arg, help=argparse.SUPPRESS)  # for tests: what "today" is
+    command.add_argument("--skip-invalid", action="store_true", help="write the valid entries and list the skipped ones")
+    command.add_argument("--verbose", "-v", action="store_true", help="list every id, not the first 10")
+    command.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS, metavar="SECONDS", help="how long to wait for another writer (default: %(default)g)")
+
+
+def _network_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--hf-endpoint", metavar="URL", help="Hugging Face's address (default: $PAPERS_HF_ENDPOINT, else https://huggingface.co)")
+    command.add_argument("--arxiv-api", metavar="URL", help="the arXiv API's address (default: $PAPERS_ARXIV_API, else https://export.arxiv.org/api/query)")
+
+
+def _network(args: argparse.Namespace) -> Network:
+    from .fetch import Network  # the network's libraries load only for the commands that use them
+
+    return Network.from_environment(args.hf_endpoint, args.arxiv_api)
+
+
+def _holder(args: argparse.Namespace) -> str:
+    return shlex.join(["papers", *args.argv])
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config_file)
 
@@ -71,28 +138,98 @@ def summary(ids: Sequence[str], *, verbose: bool, shown: int = 10) -> str:
     return f"{', '.join(ids[:shown])} … and {len(ids) - shown} more (--verbose lists them all)"
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    result = import_sources(
-        Archive(settings.archive, log=log),
-        args.listings,
-        today=args.today or date.today(),
-        on_date=args.date,
-        year=args.year,
-        skip_invalid=args.skip_invalid,
-        holder=shlex.join(["papers", *args.argv]),
-        wait=args.wait,
-    )
+def print_result(result: ImportResult, verbose: bool) -> None:
+    """What an import (or fetch, or resolve) did: added, filled in, already present, skipped."""
     added = [r.id for r in result.added]
-    print(f"added {len(added)}" + (f": {summary(added, verbose=args.verbose)}" if added else ""))
+    print(f"added {len(added)}" + (f": {summary(added, verbose=verbose)}" if added else ""))
+    if result.updated:
+        print(f"identity filled in {len(result.updated)}: {summary(sorted(result.updated), verbose=verbose)}")
     present = sorted({i for _, i in result.present})
-    print(f"already present {len(present)}" + (f": {summary(present, verbose=args.verbose)}" if present else ""))
+    print(f"already present {len(present)}" + (f": {summary(present, verbose=verbose)}" if present else ""))
     if result.problems:
         print(f"skipped {len(result.problems)} problem(s):")
         for problem in result.problems:
             print(f"  {problem}")
     else:
         print("problems 0")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    def lookup(ids: list[str]) -> tuple[list[Found], list[str]]:  # only id lists and BibTeX without abstracts need it
+        from .fetch import arxiv_by_id
+
+        return arxiv_by_id(_network(args), ids)
+
+    result = import_sources(
+        Archive(settings.archive, log=log),
+        args.listings,
+        today=args.today or date.today(),
+        fmt=args.format,
+        on_date=args.date,
+        year=args.year,
+        skip_invalid=args.skip_invalid,
+        lookup=lookup,
+        holder=_holder(args),
+        wait=args.wait,
+    )
+    print_result(result, args.verbose)
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from .fetch import arxiv_by_id, hf_daily, save_items
+
+    settings, network, today = _settings(args), _network(args), args.today or date.today()
+    archive = Archive(settings.archive, log=log)
+    if args.source == "arxiv":
+        found, missing = arxiv_by_id(network, args.ids)
+        if missing:
+            raise PapersError(f"arXiv has no paper {', '.join(missing)}; check the id(s): nothing imported")
+        source = SourceFile(file="arXiv API", entries=found)
+        result = import_read(archive, [source], today=today, skip_invalid=args.skip_invalid, holder=_holder(args), wait=args.wait)
+        print_result(result, args.verbose)
+        return 0
+    when = args.date.isoformat() if args.date else args.week or args.month
+    items = hf_daily(network, day=args.date, week=args.week, month=args.month)
+    if not items:
+        print(f"no papers on Hugging Face for {when}: nothing to import")
+        return 0
+    saved = settings.listings / f"hf-daily-{when}.json"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_bytes(save_items(items))
+    print(f"fetched {len(items)} paper(s) for {when} into {saved}")
+    result = import_sources(archive, [saved], today=today, fmt="hf", skip_invalid=args.skip_invalid, holder=_holder(args), wait=args.wait)
+    print_result(result, args.verbose)
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    settings, today = _settings(args), args.today or date.today()
+    archive = Archive(settings.archive, log=log)
+    records = archive.load()
+    if args.table:
+        merges, problems, unmatched = read_table(args.table, records)
+        origin = Source(args.table.name, today)
+        for title in unmatched:
+            print(f"no record has the title {title!r}: row skipped")
+    else:
+        from .fetch import arxiv_by_title
+
+        unknown = [r for r in records if not r.arxiv]
+        verdicts = [judge(record, found) for record, (_, found) in zip(unknown, arxiv_by_title(_network(args), [r.title for r in unknown]), strict=True)]
+        merges = [(v.record_id, v.accepted) for v in verdicts if v.accepted is not None]
+        problems, origin = [], Source("arXiv API", today)
+        unresolved = [v for v in verdicts if v.accepted is None]
+        print(f"unresolved {len(unresolved)}" + (": left as they are" if unresolved else ""))
+        for verdict in unresolved:
+            print("\n".join(f"  {line}" for line in describe(verdict)))
+    with archive.writing(_holder(args), args.wait):
+        result = plan_merges(archive.load(), merges, origin)
+        result.problems += problems
+        write_plan(archive, result, skip_invalid=args.skip_invalid)
+    print(f"resolved {len(result.updated)}" + (f": {summary(sorted(result.updated), verbose=args.verbose)}" if result.updated else ""))
     return 0
 
 
@@ -153,7 +290,15 @@ def cmd_tags(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "check": cmd_check, "export": cmd_export, "generate": cmd_generate, "tags": cmd_tags}
+COMMANDS = {
+    "import": cmd_import,
+    "fetch": cmd_fetch,
+    "resolve": cmd_resolve,
+    "check": cmd_check,
+    "export": cmd_export,
+    "generate": cmd_generate,
+    "tags": cmd_tags,
+}
 
 
 def _interrupt(signum: int, frame: object) -> None:

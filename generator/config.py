@@ -34,6 +34,8 @@ class Settings:
 
     #: Folder of paper records (``archive/``), relative to ``mkdocs.yml``.
     archive: Path = Path("archive")
+    #: Folder of source files (listings, saved API responses); ``papers fetch hf`` keeps its responses here.
+    listings: Path = Path("listings")
     #: Papers per page on the papers index, tag pages and month pages (1–100).
     per_page: int = 50
     #: Number of latest additions shown on the home page.
@@ -78,7 +80,7 @@ class Settings:
                 raise ConfigError(f"papers option {name!r}: expected {type(default).__name__}, got {value!r}")
             else:
                 values[name] = value
-        for name in ("archive", "cache_dir"):
+        for name in ("archive", "listings", "cache_dir"):
             values.setdefault(name, base_dir / fields[name].default)
         settings = cls(**values)
         settings._check()

@@ -157,6 +157,34 @@ def plan_import(sources: list[SourceFile], existing: list[Record], *, today: dat
     return plan.result
 
 
+def plan_merges(existing: list[Record], merges: list[tuple[str, Found]], origin: Source) -> ImportResult:
+    """Fill the named records from papers found for them (``papers resolve``); an id another record has is a problem."""
+    plan = _Plan(existing, origin.date)
+    for record_id, found in merges:
+        owner = plan.by_arxiv.get(found.arxiv)
+        if owner is not None and owner != record_id:
+            message = f"{record_id}: arXiv {found.arxiv} is already the id of {owner!r}; are they the same paper? merge them by hand"
+            plan.result.problems.append(Problem(origin.file, found.line, message))
+            continue
+        plan.merge(record_id, found, origin)
+    return plan.result
+
+
+def write_plan(archive: Archive, result: ImportResult, *, skip_invalid: bool = False) -> None:
+    """Write a planned import, or raise ``ProblemsError`` listing why not (see ``import_sources``)."""
+    if result.file_problems:
+        raise ProblemsError(
+            result.file_problems + result.problems,
+            f"nothing imported: {len(result.file_problems)} file(s) cannot be read as sources of papers; --skip-invalid skips entries, not whole files",
+        )
+    if result.problems and not skip_invalid:
+        raise ProblemsError(
+            result.problems,
+            f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
+        )
+    archive.write(result.added, result.updated)
+
+
 def import_sources(
     archive: Archive,
     paths: list[Path],
@@ -199,15 +227,5 @@ def import_read(
     """Plan and write sources already read (``import_sources``, or ``papers fetch``), under the writer's lock."""
     with archive.writing(holder, wait):  # the archive is read, planned against and written under one lock
         result = plan_import(sources, archive.load(), today=today, on_date=on_date)
-        if result.file_problems:
-            raise ProblemsError(
-                result.file_problems + result.problems,
-                f"nothing imported: {len(result.file_problems)} file(s) cannot be read as sources of papers; --skip-invalid skips entries, not whole files",
-            )
-        if result.problems and not skip_invalid:
-            raise ProblemsError(
-                result.problems,
-                f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
-            )
-        archive.write(result.added, result.updated)
+        write_plan(archive, result, skip_invalid=skip_invalid)
     return result

@@ -37,6 +37,8 @@ class PapersConfig(base.Config):
 
     archive = c.Optional(c.Type(str))
     """Folder of paper records, relative to mkdocs.yml (default: archive)."""
+    listings = c.Optional(c.Type(str))
+    """Folder of source files, relative to mkdocs.yml (default: listings); `papers fetch hf` saves its responses there."""
     per_page = c.Optional(c.Type(int))
     """Papers per page on paginated lists, 1 to 100 (default: 50)."""
     home_latest = c.Optional(c.Type(int))
