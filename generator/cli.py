@@ -248,8 +248,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    catalog = generate(_settings(args), feeds=False, log=log).catalog
-    json.dump(export_rows(catalog), sys.stdout, ensure_ascii=False, indent=2)
+    settings = _settings(args)
+    site_url = settings.require_site_url()  # before the build: permalinks need it
+    catalog = generate(settings, feeds=False, log=log).catalog
+    json.dump(export_rows(catalog, site_url), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
 

@@ -41,6 +41,12 @@ def parse_arxiv_id(text: str) -> str | None:
     return found if ARXIV_ID_RE.match(found) else None
 
 
+def arxiv_year(arxiv_id: str) -> int:
+    """The year of first submission, which every arXiv id encodes (``YYMM``): ``1506.03134`` -> 2015, ``cs/9901001`` -> 1999."""
+    yy = int(arxiv_id.split("/")[-1][:2])
+    return 1900 + yy if yy >= 91 else 2000 + yy  # arXiv began in August 1991
+
+
 def abs_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/abs/{arxiv_id}"
 
@@ -102,12 +108,13 @@ def _bibtex_text(text: str) -> str:
     return flat
 
 
-def bibtex_entry(*, title: str, authors: list[str], arxiv_id: str, published: date, primary_category: str | None) -> str:
-    """A ``@misc`` entry for an arXiv paper, as arXiv's own export gives it."""
+def bibtex_entry(*, title: str, authors: list[str], arxiv_id: str, published: date | None, primary_category: str | None) -> str:
+    """A ``@misc`` entry for an arXiv paper, as arXiv's own export gives it; the year comes from the id when ``published`` is unknown."""
+    year = published.year if published else arxiv_year(arxiv_id)
     fields = [
         ("title", _bibtex_text(title)),
         ("author", " and ".join(_bibtex_text(a) for a in authors) or "Anonymous"),
-        ("year", str(published.year)),
+        ("year", str(year)),
         ("eprint", arxiv_id),
         ("archivePrefix", "arXiv"),
     ]
@@ -115,4 +122,4 @@ def bibtex_entry(*, title: str, authors: list[str], arxiv_id: str, published: da
         fields.append(("primaryClass", primary_category))
     fields.append(("url", abs_url(arxiv_id)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@misc{{{bibtex_key(title, authors, published.year)},\n{body}\n}}"
+    return f"@misc{{{bibtex_key(title, authors, year)},\n{body}\n}}"

@@ -13,16 +13,21 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote_plus
 
 import yaml
 
 from .catalog import Catalog, Paper, Tag
 from .config import Settings
-from .records import NOTE_LINK_RE
-from .text import Link, html_text, markdown_text, readable
+from .identity import abs_url, bibtex_entry, hf_url, pdf_url
+from .metadata import description
+from .records import NOTE_LINK_RE, Record
+from .text import html_text, markdown_text, readable
 
 LINK_LABELS = {"code": "Code", "huggingface": "Hugging Face", "project": "Project page"}
 LINK_ICONS = {"code": ":material-code-braces:", "huggingface": ":material-robot-happy-outline:", "project": ":material-web:"}
+AUTHORS_FOLD = 12  # more authors than this: the first AUTHORS_SHOWN, and a "show all" disclosure
+AUTHORS_SHOWN = 10
 
 
 def long_date(day: date) -> str:
@@ -58,14 +63,15 @@ def papers_src(page: int = 1) -> str:
 # --- front matter and small pieces ---------------------------------------------
 
 
-def front_matter(title: str, **extra: str) -> str:
-    """Front matter that sets the page title, HTML-escaped, and any ``extra`` fields.
+def front_matter(title: str, description: str = "", **extra: str) -> str:
+    """Front matter that sets the page title and description, HTML-escaped, and any ``extra`` fields.
 
-    Themes print ``page.title`` unescaped (``<title>``, header, search index);
-    left to MkDocs, a title taken from the H1 is unescaped again, so
-    ``</title><script>`` in a paper title would become markup.
+    Themes print ``page.title`` and ``page.meta.description`` unescaped
+    (``<title>``, ``<meta name="description">``); left to MkDocs, a title taken
+    from the H1 is unescaped again, so ``</title><script>`` in a paper title
+    would become markup.
     """
-    fields = {"title": html_text(title), **extra}
+    fields = {"title": html_text(title), **({"description": html_text(description)} if description else {}), **extra}
     return "---\n" + yaml.safe_dump(fields, allow_unicode=True, width=1_000_000, sort_keys=False) + "---\n\n"
 
 
@@ -155,14 +161,6 @@ def paginated(
 # --- pages ------------------------------------------------------------------------
 
 
-def _links_block(links: Sequence[Link]) -> str:
-    buttons = []
-    for link in links:
-        label = markdown_text(f"{LINK_LABELS[link.kind]}: {_short(link.url)}")
-        buttons.append(f"[{LINK_ICONS[link.kind]} {label}](<{link.url}>){{ .md-button .papers-link-{link.kind} }}")
-    return "\n".join(buttons) + "\n" if buttons else ""
-
-
 def _short(url: str) -> str:
     """``https://github.com/a/b`` -> ``github.com/a/b``: enough to tell two links apart."""
     return re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
@@ -197,19 +195,89 @@ def note_markdown(note: str, link_paper: Callable[[str], str] | None = None) -> 
     return text
 
 
+def _authors(authors: Sequence[str]) -> str:
+    """All the authors; past ``AUTHORS_FOLD`` of them, the first ``AUTHORS_SHOWN`` and a disclosure with the rest."""
+    if not authors:
+        return ""
+    names = [html_text(name) for name in authors]
+    if len(names) <= AUTHORS_FOLD:
+        return f'<p class="papers-authors">{", ".join(names)}</p>\n'
+    first, rest = ", ".join(names[:AUTHORS_SHOWN]), ", ".join(names[AUTHORS_SHOWN:])
+    return (
+        f'<p class="papers-authors">{first}, …</p>\n<details class="papers-authors-all"><summary>Show all {len(names)} authors</summary>'
+        f"<p>{first}, {rest}</p></details>\n"
+    )
+
+
+def _time(day: date) -> str:
+    return f'<time datetime="{day.isoformat()}">{long_date(day)}</time>'
+
+
+def _meta_line(src: str, record: Record) -> str:
+    parts = [f":material-file-document-outline: Published {_time(record.published)}"] if record.published else []
+    month = record.added
+    month_link = f"[:material-calendar-month: {calendar.month_name[month.month]} {month.year}]({rel(src, month_src(month.year, month.month))})"
+    parts += [f":material-calendar: Added {_time(record.added)}", month_link]
+    if record.arxiv:
+        parts.append(f"arXiv&#58;{record.arxiv}")
+    if record.featured:
+        parts.append(":material-star: **Featured**")
+    return " · ".join(parts) + "\n{ .papers-meta }\n"
+
+
+def _reading_links(record: Record) -> str:
+    """Buttons to read the paper: arXiv, PDF and Hugging Face from its id, then its code and project links."""
+    buttons = []
+    if record.arxiv:
+        buttons += [
+            f"[:material-alpha-a-box-outline: arXiv](<{abs_url(record.arxiv)}>){{ .md-button .md-button--primary .papers-link-arxiv }}",
+            f"[:material-file-pdf-box: PDF](<{pdf_url(record.arxiv)}>){{ .md-button .papers-link-pdf }}",
+            f"[{LINK_ICONS['huggingface']} Hugging Face](<{hf_url(record.arxiv)}>){{ .md-button .papers-link-huggingface }}",
+        ]
+    known = {hf_url(record.arxiv)} if record.arxiv else set()
+    for link in record.links:
+        if link.url not in known:
+            label = markdown_text(f"{LINK_LABELS[link.kind]}: {_short(link.url)}")
+            buttons.append(f"[{LINK_ICONS[link.kind]} {label}](<{link.url}>){{ .md-button .papers-link-{link.kind} }}")
+    return "\n".join(buttons) + "\n" if buttons else ""
+
+
+def _find_links(record: Record) -> str:
+    """For a paper without an arXiv id: searches for its title where readers would look."""
+    title = readable(record.title)
+    searches = [
+        ("arXiv", f"https://arxiv.org/search/?query={quote_plus(title)}&searchtype=title"),
+        ("Hugging Face", f"https://huggingface.co/papers?q={quote_plus(title)}"),
+        ("Google Scholar", f"https://scholar.google.com/scholar?q={quote_plus(chr(34) + title + chr(34))}"),
+    ]
+    links = " · ".join(f"[:material-magnify: {name}](<{url}>)" for name, url in searches)
+    return f"**Find this paper:** {links}\n{{ .papers-find }}\n"
+
+
+def _cite(record: Record) -> str:
+    """A BibTeX entry in a code block (Material adds its copy button); papers with an arXiv id only."""
+    if not record.arxiv:
+        return ""
+    entry = bibtex_entry(
+        title=record.title,
+        authors=record.authors,
+        arxiv_id=record.arxiv,
+        published=record.published,
+        primary_category=record.categories[0] if record.categories else None,
+    )
+    return f'## Cite\n\n<pre class="papers-bibtex"><code class="language-bibtex">{html_text(entry)}</code></pre>\n'
+
+
 def paper_page(paper: Paper, catalog: Catalog) -> str:
     record = paper.record
     src = paper_src(paper.id)
-    parts = [front_matter(readable(record.title)), f"# {markdown_text(readable(record.title))}\n"]
-    meta = f":material-calendar: Added {long_date(record.added)}"
-    month = record.added
-    meta += f" · [:material-calendar-month: {calendar.month_name[month.month]} {month.year}]({rel(src, month_src(month.year, month.month))})"
-    if record.featured:
-        meta += " · :material-star: **Featured**"
-    parts.append(meta + "\n{ .papers-meta }\n")
+    parts = [front_matter(readable(record.title), description=description(record.abstract)), f"# {markdown_text(readable(record.title))}\n"]
+    parts.append(_authors(record.authors))
+    parts.append(_meta_line(src, record))
     parts.append(tag_chips(src, [catalog.tags[t] for t in paper.tags]))
     parts.append("## Abstract\n\n" + html_block("p", readable(record.abstract), "papers-abstract"))
-    parts.append(_links_block(record.links))
+    parts.append(_reading_links(record) if record.arxiv or record.links else "")
+    parts.append("" if record.arxiv else _find_links(record))
     if record.note.strip():
 
         def link_paper(target: str) -> str:
@@ -227,13 +295,16 @@ def paper_page(paper: Paper, catalog: Catalog) -> str:
     if paper.referenced_by:
         items = [paper_item(src, catalog.by_id[i], catalog) for i in paper.referenced_by]
         parts.append("## Referenced by\n\n" + "\n".join(items) + "\n")
+    parts.append(_cite(record))
     return "\n".join(p for p in parts if p)
 
 
 def papers_index(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, str]]:
     def head(src: str, pager: Pager) -> str:
         title = "All papers" if pager.page == 1 else f"All papers, page {pager.page}"
-        return f"# {title}\n\n{len(catalog.papers)} papers, newest first. By [month]({rel(src, 'archive/index.md')}) · by [tag]({rel(src, 'tags/index.md')}).\n"
+        about = f"All {len(catalog.papers)} papers of {settings.site_name}, newest first, with their tags."
+        browse = f"By [month]({rel(src, 'archive/index.md')}) · by [tag]({rel(src, 'tags/index.md')})."
+        return front_matter(title, about) + f"# {title}\n\n{len(catalog.papers)} papers, newest first. {browse}\n"
 
     yield from paginated(catalog.papers, catalog, settings, papers_src, head)
 
@@ -245,7 +316,8 @@ def tags_overview(catalog: Catalog) -> str:
         for t in catalog.used_tags
     ]
     table = "| Tag | Papers | About |\n|---|---:|---|\n" + "\n".join(rows) if rows else "*No tags yet.*"
-    return f"# Tags\n\n{len(rows)} tags over {len(catalog.papers)} papers, most used first.\n\n{table}\n"
+    count = f"{len(rows)} tags over {len(catalog.papers)} papers, most used first"
+    return front_matter("Tags", f"{count}, each with its own RSS feed.") + f"# Tags\n\n{count}.\n\n{table}\n"
 
 
 def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[str, str]]:
@@ -255,7 +327,8 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[
 
     def head(src: str, pager: Pager) -> str:
         title = tag.name + ("" if pager.page == 1 else f", page {pager.page}")
-        lines = [front_matter(title, papers_tag=tag.slug) + f"# {markdown_text(title)}\n"]
+        about = f"Papers tagged {tag.name}" + (f": {tag.description}" if tag.description else ".")
+        lines = [front_matter(title, about, papers_tag=tag.slug) + f"# {markdown_text(title)}\n"]
         if tag.description:
             lines.append(markdown_text(tag.description) + "\n{ .papers-tag-description }\n")
         count = f"{len(papers)} paper{'s' if len(papers) != 1 else ''}, newest first"
@@ -270,7 +343,8 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[
 
 def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, str]]:
     src = "archive/index.md"
-    lines = ["# Archive\n", f"{len(catalog.papers)} papers by month of addition, newest first.\n"]
+    about = f"{len(catalog.papers)} papers by month of addition, newest first."
+    lines = [front_matter("Archive", about) + "# Archive\n", f"{about}\n"]
     year = None
     for (y, m), papers in catalog.by_month.items():
         if y != year:
@@ -283,7 +357,9 @@ def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, s
         def head(page_src: str, pager: Pager, y: int = y, m: int = m, n: int = len(papers)) -> str:
             suffix = "" if pager.page == 1 else f", page {pager.page}"
             all_months = rel(page_src, "archive/index.md")
-            return f"# {calendar.month_name[m]} {y}{suffix}\n\n{n} paper{'s' if n != 1 else ''} added, newest first. [All months]({all_months})\n"
+            title = f"{calendar.month_name[m]} {y}{suffix}"
+            about = f"The {n} paper{'s' if n != 1 else ''} added to {settings.site_name} in {calendar.month_name[m]} {y}."
+            return front_matter(title, about) + f"# {title}\n\n{n} paper{'s' if n != 1 else ''} added, newest first. [All months]({all_months})\n"
 
         yield from paginated(papers, catalog, settings, lambda page, y=y, m=m: month_src(y, m, page), head)
 

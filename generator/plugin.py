@@ -95,10 +95,12 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         return files
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
-        # Feed discovery for every page, whatever the theme: the archive's feed, and a tag page's own.
+        # Feed discovery for every page, whatever the theme (the archive's feed, and a tag page's own),
+        # and a paper page's Scholar, Open Graph and JSON-LD tags.
         slug = page.meta.get("papers_tag") if page.meta else None  # set by generated tag pages only
         tag = self.site.catalog.tags.get(slug) if isinstance(slug, str) else None
-        return output.replace("</head>", discovery_links(self.settings, tag) + "\n</head>", 1)
+        head = discovery_links(self.settings, tag) + "\n" + self.site.heads.get(page.file.src_uri, "")
+        return output.replace("</head>", head.rstrip("\n") + "\n</head>", 1)
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:
         # Archive edits (and taxonomy edits) rebuild the site; nothing we write is watched.

@@ -12,7 +12,8 @@ from .catalog import Catalog, Paper, Tag, curated_tags, new_catalog
 from .config import Settings
 from .errors import Problem, ProblemsError
 from .feeds import render_feeds
-from .pages import alias_redirects, render_pages
+from .metadata import paper_head
+from .pages import alias_redirects, paper_src, render_pages
 from .records import Record, note_references
 from .related import cached_related, document
 from .tagging import Taxonomy, load_taxonomy, tag_all
@@ -25,6 +26,8 @@ class Site:
     catalog: Catalog
     pages: dict[str, str]
     files: dict[str, bytes] = field(default_factory=dict)
+    #: HTML for each page's ``<head>`` (Scholar, Open Graph, JSON-LD), by page path; empty without a site_url.
+    heads: dict[str, str] = field(default_factory=dict)
 
 
 #: Where a problem found in a record after loading is: (record id, key, item) -> (file, line).
@@ -84,18 +87,27 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
     return catalog
 
 
-def export_rows(catalog: Catalog) -> list[dict]:
-    """The archive as JSON-ready rows, newest first: the machine-readable view other tools rely on."""
+def export_rows(catalog: Catalog, site_url: str) -> list[dict]:
+    """The archive as JSON-ready rows, newest first: the machine-readable view other tools rely on.
+
+    ``url`` is the page's path from the site's root (``papers/<id>/``), ``permalink`` its
+    absolute address under ``site_url`` (which must end in ``/``).
+    """
     return [
         {
             "id": p.id,
             "title": p.record.title,
+            "authors": p.record.authors,
             "abstract": p.record.abstract,
+            "arxiv": p.record.arxiv or None,
+            "published": p.record.published.isoformat() if p.record.published else None,
+            "categories": p.record.categories,
             "added": p.record.added.isoformat(),
             "tags": p.tags,
             "related": [r.id for r in p.related],
             "links": [{"url": link.url, "kind": link.kind} for link in p.record.links],
-            "url": "/" + p.url,
+            "url": p.url,
+            "permalink": site_url + p.url,
             "featured": p.record.featured,
             "note": p.record.note,
         }
@@ -125,6 +137,9 @@ def generate(settings: Settings, records: list[Record] | None = None, *, feeds: 
     taxonomy = load_taxonomy(settings.taxonomy)
     catalog = build_catalog(records, settings, taxonomy, archive.locate, usable_cache_dir(settings.cache_dir, log))
     files = alias_redirects(taxonomy.aliases)
+    heads = {}
     if feeds:
         files.update(render_feeds(catalog, settings, taxonomy.aliases))
-    return Site(catalog, render_pages(catalog, settings), files)
+        base = settings.require_site_url()
+        heads = {paper_src(p.id): paper_head(p, catalog, base) for p in catalog.papers}
+    return Site(catalog, render_pages(catalog, settings), files, heads)

@@ -59,7 +59,8 @@ def test_export_json_has_the_documented_keys(project: Path, capsys) -> None:
     assert len(rows) == 87
     assert {"id", "title", "abstract", "added", "tags", "related", "links", "url"} <= set(rows[0])
     row = next(r for r in rows if r["id"] == "pointer-networks")
-    assert row["url"] == "/papers/pointer-networks/" and row["added"] == "2026-03-12"
+    assert row["url"] == "papers/pointer-networks/" and row["added"] == "2026-03-12"
+    assert row["permalink"] == "https://papers-archive.github.io/papers-archive/papers/pointer-networks/"
 
 
 def test_generate_writes_markdown_without_mkdocs(project: Path) -> None:

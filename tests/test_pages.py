@@ -40,14 +40,25 @@ def small_archive():
             note="Read *this* first. <script>x</script> See [[older-paper]].",
             featured=True,
         ),
-        make_record("older-paper", "Older Paper", added=date(2025, 2, 1), tags_add=["gans"]),
+        make_record(
+            "older-paper",
+            "Older Paper",
+            added=date(2025, 2, 1),
+            tags_add=["gans"],
+            arxiv="2305.13169",
+            authors=[f"Author {n} O'Brien-Ñúñez" for n in range(1, 14)],  # 13: past the fold
+            published=date(2023, 5, 22),
+            categories=["cs.CL", "cs.LG"],
+            links=[Link("https://huggingface.co/papers/2305.13169", "huggingface"), Link("https://example.org/older", "project")],
+        ),
         make_record("oldest-paper", "Oldest Paper", added=date(2024, 12, 31), tags_add=["nlp"], tags_remove=["nlp"]),
     ]
 
 
 def test_golden_pages(golden) -> None:
     pages = generate(SETTINGS, small_archive()).pages
-    for src in ["index.md", "papers/gan-a-study.md", "papers/index.md", "papers/page/2.md", "tags/index.md", "tags/gans/index.md", "archive/index.md"]:
+    papers = ["papers/gan-a-study.md", "papers/older-paper.md", "papers/index.md", "papers/page/2.md"]
+    for src in ["index.md", *papers, "tags/index.md", "tags/gans/index.md", "archive/index.md"]:
         golden("pages/" + src.replace("/", "__"), pages[src])
 
 

@@ -22,10 +22,10 @@ from generator.archive import Archive
 from generator.config import Settings
 from generator.errors import ProblemsError
 from generator.ingest import import_sources
-from generator.sources.listing import CHROME, parse_date_header
 from generator.pages import paper_src
 from generator.records import fingerprint
 from generator.site import export_rows, generate
+from generator.sources.listing import CHROME, parse_date_header
 from generator.text import html_text, readable
 
 TODAY = date(2026, 11, 26)
@@ -100,7 +100,7 @@ def test_a_random_listing_is_refused_with_file_and_line_or_imported_exactly(entr
             return
         event("imported")
         site = generate(_settings(folder), feeds=False)
-        rows = export_rows(site.catalog)
+        rows = export_rows(site.catalog, "https://example.org/")
         expected = sorted((t.strip(), a.strip()) for t, a in entries)
         assert sorted((row["title"], row["abstract"]) for row in rows) == expected
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -110,6 +111,7 @@ def test_nav_is_home_papers_tags_archive_about(site: Path) -> None:
 
 
 HOSTILE_TITLE = "<script>alert(1)</script> {{ x }} </title><b>E[Y|X]</b> <!-- material/tags -->"
+HOSTILE_AUTHOR = 'Ann "Quote" O\'Neil </script><script>alert(4)</script> & Co'
 HOSTILE_ABSTRACT = "An abstract with <script>alert(2)</script>, {{ config.site_name }}, {% raw %}, *not em*, [27] and <!-- material/tags -->."
 
 
@@ -119,7 +121,8 @@ def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
     record = Archive(tmp_path / "archive").path_for("hostile")
     record.parent.mkdir(parents=True)
     record.write_text(
-        f"id: hostile\ntitle: {HOSTILE_TITLE!r}\n".replace("'", "'") + f"abstract: {HOSTILE_ABSTRACT!r}\n"
+        f"id: hostile\ntitle: {HOSTILE_TITLE!r}\n" + f"abstract: {HOSTILE_ABSTRACT!r}\n"
+        f"authors: [{json.dumps(HOSTILE_AUTHOR)}]\narxiv: '2305.13169'\n"
         "added: 2025-01-01\nnote: '<img src=x onerror=alert(3)> **bold** {{ y }}'\n",
         encoding="utf-8",
     )
@@ -131,7 +134,20 @@ def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
     article = soup.select_one("article")
     assert article.find("script") is None and article.find("img") is None
     assert "<img src=x onerror=alert(3)> bold {{ y }}" in article.get_text()
-    assert [s for s in soup.find_all("script") if "alert" in s.get_text()] == []
+    assert [s for s in soup.find_all("script") if "alert" in s.get_text() and s.get("type") != "application/ld+json"] == []
+    # The head: every value whole, inside its attribute or its JSON-LD block.
+    data = json.loads(soup.find("script", type="application/ld+json").string)
+    assert data["name"] == HOSTILE_TITLE and data["author"] == [{"@type": "Person", "name": HOSTILE_AUTHOR}]
+    assert data["abstract"] == HOSTILE_ABSTRACT and data["identifier"]["value"] == "2305.13169"
+    assert meta(soup, "citation_title") == [HOSTILE_TITLE] and meta(soup, "citation_author") == [HOSTILE_AUTHOR]
+    assert soup.find("meta", property="og:title")["content"] == HOSTILE_TITLE
+    assert meta(soup, "description")[0].startswith("An abstract with <script>alert(2)</script>")
+    assert HOSTILE_AUTHOR in soup.select_one(".papers-authors").get_text()
+    assert json.dumps(HOSTILE_TITLE)[1:20] not in (tmp_path / "site" / "papers" / "hostile" / "index.html").read_text()  # escaped, never raw
+
+
+def meta(soup: BeautifulSoup, name: str) -> list[str]:
+    return [m["content"] for m in soup.find_all("meta", attrs={"name": name})]
 
 
 def test_hand_written_pages_win_over_generated_ones(tmp_path: Path) -> None:
