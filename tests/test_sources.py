@@ -1,0 +1,161 @@
+"""Readers of structured sources: each gives papers exactly as the source has them, or problems with their line.
+
+Fixtures in tests/data/sources/ are written from the formats' documentation:
+the daily-papers JSON of Hugging Face's API, an arXiv API Atom response, an
+id list and a BibTeX export. Their seed papers' titles and abstracts are the
+seed listing's, wrapped over lines as the APIs wrap them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import DATA
+
+from generator.identity import parse_arxiv_id
+from generator.sources import detect_format, read_source
+from generator.text import Link
+
+SOURCES = DATA / "sources"
+HF = SOURCES / "hf-daily-2024-03-12.json"
+ATOM = SOURCES / "arxiv-2302.08582-cs-0501001.atom"
+TODAY = date(2026, 11, 26)
+
+
+def read(path: Path, fmt: str | None = None):
+    return read_source(path, fmt, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("hf-daily-2024-03-12.json", "hf"), ("arxiv-2302.08582-cs-0501001.atom", "atom"), ("ids.txt", "ids"), ("references.bib", "bibtex")],
+)
+def test_formats_are_recognised_by_content(name: str, fmt: str) -> None:
+    assert detect_format((SOURCES / name).read_bytes()) == fmt
+
+
+def test_the_seed_listing_is_recognised_as_a_listing() -> None:
+    assert detect_format((DATA.parent.parent / "listings" / "hf-papers-listing-mar-12.txt").read_bytes()) == "listing"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2305.13169", "2305.13169"),
+        ("2305.13169v3", "2305.13169"),
+        ("arXiv:2305.13169v2", "2305.13169"),
+        ("https://arxiv.org/abs/2305.13169v1", "2305.13169"),
+        ("https://arxiv.org/pdf/2305.13169v1.pdf", "2305.13169"),
+        ("https://huggingface.co/papers/2305.13169", "2305.13169"),
+        ("0704.0001", "0704.0001"),
+        ("cs/0501001v2", "cs/0501001"),
+        ("http://arxiv.org/abs/math.GT/0309136", "math.GT/0309136"),
+        ("2305.1316", "2305.1316"),
+        ("2305.131690", None),
+        ("12345.6789", None),
+        ("cs/05010", None),
+        ("https://example.org/abs/2305.13169", None),
+    ],
+)
+def test_arxiv_ids_new_and_old_style_with_or_without_version(text: str, expected: str | None) -> None:
+    assert parse_arxiv_id(text) == expected
+
+
+def test_hf_daily_papers_give_ids_authors_dates_and_links() -> None:
+    source = read(HF)
+    assert source.problems == [] and source.file_problems == []
+    fastspeech, guidance, tulu = source.entries
+    assert fastspeech.title == "FastSpeech 2: Fast and High-Quality End-to-End Text to Speech"  # the API's line break joined
+    assert fastspeech.arxiv == "2006.04558" and fastspeech.authors[0] == "Yi Ren" and len(fastspeech.authors) == 7
+    assert fastspeech.published == date(2020, 6, 8) and fastspeech.date == date(2024, 3, 12)
+    assert fastspeech.links == (Link("https://github.com/ming024/FastSpeech2", "code"),)
+    assert guidance.links == (Link("https://example.org/adaptive-guidance", "project"),) and "Juan C. Pérez" in guidance.authors
+    assert tulu.title == "T\\\"ULU-Mini: Tuning with 20\\% of the Data via ``Selective'' Replay"  # LaTeX kept as written
+    assert tulu.authors == ("Zoë Ångström", 'R. "Bob" O\'Neil')
+    assert "\n" not in tulu.abstract and tulu.abstract.endswith("A second paragraph ends here.")
+
+
+def test_a_hf_response_whose_shape_changed_is_one_problem_for_the_file(tmp_path: Path) -> None:
+    items = json.loads(HF.read_text())
+    del items[1]["paper"]["summary"]
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(items), encoding="utf-8")
+    source = read(changed, "hf")
+    assert source.entries == [] and [p.message for p in source.file_problems] == [
+        "is not a Hugging Face daily-papers response: a list of items with a 'paper' holding 'id', 'title' and 'summary' "
+        "(item 1 has no paper with a text 'id' and 'summary')"
+    ]
+
+
+def test_malformed_json_names_its_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('[\n  {"paper": {"id": "2006.04558",\n  }\n', encoding="utf-8")
+    source = read(broken, "hf")
+    assert [(p.line, p.message.split(" (")[0]) for p in source.file_problems] == [(3, "is not valid JSON")]
+
+
+def test_a_hf_item_with_a_bad_id_or_control_characters_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    items = json.loads(HF.read_text())
+    items[0]["paper"]["id"] = "not-an-id"
+    items[2]["paper"]["title"] = "Bell\x07 Title"
+    bad = tmp_path / "bad.json"
+    text = json.dumps(items, indent=2)
+    bad.write_text(text, encoding="utf-8")
+    source = read(bad, "hf")
+    assert [e.arxiv for e in source.entries] == ["2312.12487"]
+    lines = text.splitlines()
+    assert [(p.line, p.message.split(";")[0]) for p in source.problems] == [
+        (next(n for n, line in enumerate(lines, 1) if '"not-an-id"' in line), "item 0: 'not-an-id' is not an arXiv id"),
+        (
+            next(n for n, line in enumerate(lines, 1) if '"2403.07777"' in line),
+            "item 2 (2403.07777) contains U+0007 (a control character) at column 5, which cannot be text",
+        ),
+    ]
+
+
+def test_arxiv_atom_entries_with_old_style_ids_categories_and_wrapped_text() -> None:
+    source = read(ATOM)
+    assert source.problems == []
+    pretraining, old = source.entries
+    assert pretraining.arxiv == "2302.08582" and pretraining.published == date(2023, 2, 16)
+    assert pretraining.title == "Pretraining Language Models with Human Preferences" and len(pretraining.authors) == 8
+    assert pretraining.categories == ("cs.CL", "cs.AI", "cs.LG")  # primary first
+    assert old.arxiv == "cs/0501001" and old.categories == ("cs.DS", "cs.CC")
+    assert old.title == "An Old-Style Identifier: Parsing {LaTeX} Titles with $O(n \\log n)$ Cost"
+    assert old.abstract.startswith("A fixture paper") and "$\\alpha < \\beta$ and \\emph{emphasis}" in old.abstract
+
+
+def test_an_atom_entry_without_a_summary_or_an_api_error_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    text = ATOM.read_text().replace("<summary>  A fixture paper", "<nosummary>  A fixture paper").replace("ends here.\n</summary>", "ends here.\n</nosummary>")
+    bad = tmp_path / "bad.atom"
+    bad.write_text(text, encoding="utf-8")
+    source = read(bad)
+    entry_line = text.splitlines().index("  <entry>", text.splitlines().index("  <entry>") + 1) + 1
+    assert [(p.line, p.message.split(";")[0]) for p in source.problems] == [(entry_line, "this entry has no a <summary>")]
+    error = tmp_path / "error.atom"
+    error.write_text(
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_1234</id>'
+        "<title>Error</title><summary>incorrect id format for 1234</summary></entry></feed>",
+        encoding="utf-8",
+    )
+    assert "is an arXiv API error: incorrect id format for 1234" in read(error).problems[0].message
+
+
+def test_id_lists_take_ids_and_addresses_and_name_bad_lines(tmp_path: Path) -> None:
+    source = read(SOURCES / "ids.txt")
+    assert source.wanted == [("2006.04558", 2), ("2312.12487", 3), ("cs/0501001", 4), ("2302.08582", 5), ("2403.07777", 7)]
+    bad = tmp_path / "ids.txt"
+    bad.write_text("2006.04558\nnot an id\n", encoding="utf-8")
+    assert [(p.line, p.message.split(" is ")[0]) for p in read(bad, "ids").problems] == [(2, "'not an id'")]
+
+
+def test_bibtex_entries_with_an_abstract_are_read_the_others_looked_up() -> None:
+    source = read(SOURCES / "references.bib")
+    (fastspeech,) = source.entries
+    assert fastspeech.title == "FastSpeech 2: Fast and High-Quality End-to-End Text to Speech"  # {FastSpeech}: case braces dropped
+    assert fastspeech.authors[:2] == ("Yi Ren", "Chenxu Hu") and fastspeech.categories == ("eess.AS",)
+    assert source.wanted == [("2302.08582", 40)]
+    assert [(p.line, p.message.split(" has ")[0]) for p in source.problems] == [(48, "the entry 'noeprint2020'")]
