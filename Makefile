@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site serve test lint format check golden clean linkcheck lock system-deps
+.PHONY: install site serve test lint format check golden clean linkcheck lock system-deps
 
 # Installs exactly the pinned, hashed versions of requirements.lock, then the project itself
 # (-qq: setuptools' notes about editable installs are not problems and would bury real ones).
@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install -qq --no-deps -e .
 	touch $(STAMP)
+
+install: $(STAMP)  ## set up .venv with the pinned dependencies and the project
 
 site: $(STAMP)  ## build site/ from archive/ (strict: any warning fails)
 	$(BIN)/mkdocs build --strict

@@ -1,3 +1,5 @@
-from .cli import main
+"""``python -m generator``: the ``papers`` command."""
 
-raise SystemExit(main())
+from . import entry
+
+entry()

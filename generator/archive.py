@@ -23,8 +23,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import PapersError, Problem, ProblemsError
-from .journal import LOCK, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
+from .journal import STAGING, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
 from .records import FIELDS, Record, RecordInvalid, record_from_mapping
+from .text import forbidden_character
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -144,14 +145,19 @@ def _line_of(text: str, key: str, item: str | None = None) -> int | None:
     for key_node, value_node in node.value:
         if key_node.value != top:
             continue
-        line = key_node.start_mark.line
+        line = _line_at(text, key_node.start_mark.index)
         if item is not None and isinstance(value_node, yaml.SequenceNode):
-            line = next((n.start_mark.line for n in value_node.value if getattr(n, "value", None) == item), line)
+            line = next((_line_at(text, n.start_mark.index) for n in value_node.value if getattr(n, "value", None) == item), line)
         elif item is not None:  # text such as a note: the first line that shows the item
-            lines = text.splitlines()[line : value_node.end_mark.line + 1]
+            lines = text.split("\n")[line - 1 : _line_at(text, value_node.end_mark.index)]
             line += next((i for i, content in enumerate(lines) if item in content), 0)
-        return line + 1
+        return line
     return None
+
+
+def _line_at(text: str, index: int) -> int:
+    """The line of a character, counting only newlines: YAML's own marks also count U+0085, U+2028 and U+2029."""
+    return text.count("\n", 0, index) + 1
 
 
 def _yaml_error_line(text: str, exc: yaml.YAMLError) -> int | None:
@@ -166,8 +172,20 @@ def _yaml_error_line(text: str, exc: yaml.YAMLError) -> int | None:
         return None
     context = getattr(exc, "context_mark", None)
     if mark.index >= len(text.rstrip()) and context is not None:
-        return context.line + 1
-    return min(mark.line + 1, max(text.count("\n"), 1))
+        return _line_at(text, context.index)
+    return _line_at(text, min(mark.index, len(text.rstrip())))
+
+
+def _raw_characters(text: str, name: str) -> list[Problem]:
+    """Characters that cannot be text, written raw into the file: each with its line and the key it belongs to."""
+    problems, key = [], "(file)"
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line[:1].isalpha() and ":" in line:
+            key = line.split(":", 1)[0]
+        bad = forbidden_character(line[:-1] if line.endswith("\r") else line)
+        if bad:
+            problems.append(Problem(name, number, f"{key}: contains {bad}, which cannot be shown as text; delete it"))
+    return problems
 
 
 @dataclass
@@ -205,22 +223,38 @@ class Archive:
     # --- reading ----------------------------------------------------------------
 
     def _walk(self) -> _Walk:
-        """Every file below the root, sorted into records, problems and stray temp files; nothing skipped silently."""
+        """Every file of the root and its shard folders, sorted into records, problems and stray temp files.
+
+        Shard folders are followed even when they are links; nothing deeper is
+        read, and nothing is skipped silently: a record where it is not read is a problem.
+        """
         walk = _Walk()
         if not self.root.is_dir():
             what = "is not a folder" if self.root.exists() else "does not exist"
-            walk.problems.append(
-                Problem(self.display(self.root), None, f"the archive folder {what}; fix the papers plugin's archive option, or import a listing")
-            )
+            fix = "fix the papers plugin's archive option, or import a listing"
+            walk.problems.append(Problem(self.display(self.root), None, f"the archive folder {what}; {fix}"))
             return walk
-        for folder, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .staging belongs to the journal
-            for name in dirs:
-                if Path(name).suffix.lower() in (".yaml", ".yml"):
-                    walk.problems.append(Problem(self.display(Path(folder) / name), None, "cannot be read (it is a folder); a record must be a readable file"))
-            for name in sorted(files):
-                self._classify(Path(folder) / name, walk)
+        for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
+            path = Path(entry.path)
+            if not entry.is_dir():
+                self._classify(path, walk)
+            elif entry.name == STAGING:
+                continue  # the journal's
+            elif entry.name.startswith(".") or path.suffix.lower() in (".yaml", ".yml"):
+                self._unread_folder(path, walk)
+            else:
+                for inner in sorted(os.scandir(path), key=lambda e: e.name):
+                    (self._unread_folder if inner.is_dir() else self._classify)(Path(inner.path), walk)
         return walk
+
+    def _unread_folder(self, path: Path, walk: _Walk) -> None:
+        """A folder where records are not read: a problem if it holds any, or is named like one."""
+        if path.suffix.lower() in (".yaml", ".yml"):
+            walk.problems.append(Problem(self.display(path), None, "cannot be read (it is a folder); a record must be a readable file"))
+        elif any(path.rglob("*.y*ml")):
+            walk.problems.append(
+                Problem(self.display(path), None, "holds records that are not read (records live at <shard>/<id>.yaml): move them or delete it")
+            )
 
     def _classify(self, path: Path, walk: _Walk) -> None:
         name, at_root = path.name, path.parent == self.root
@@ -248,12 +282,18 @@ class Archive:
     def _load_one(self, path: Path, problems: list[Problem]) -> Record | None:
         name = self.display(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(Problem(name, None, f"is not UTF-8 text ({exc.reason}); save it as UTF-8"))
+            line = raw[: exc.start].count(b"\n") + 1
+            problems.append(Problem(name, line, f"is not UTF-8 text ({exc.reason}); save it as UTF-8"))
             return None
         except OSError as exc:
             problems.append(Problem(name, None, f"cannot be read ({exc.strerror}); a record must be a readable file"))
+            return None
+        raw_problems = _raw_characters(text, name)
+        if raw_problems:  # before YAML: it refuses some with no line, and silently reads U+0085 as a line break
+            problems.extend(raw_problems)
             return None
         try:
             data = yaml.load(text, Loader=_Loader)
@@ -299,6 +339,9 @@ class Archive:
         lock = ArchiveLock(self.root)
         with lock.shared(READ_WAIT_SECONDS):
             walk = None if needs_recovery(self.root) else self._walk()
+            if walk is not None and walk.temps and not os.access(self.root, os.W_OK):
+                self.log.warning("%s: %d temporary file(s) left by an interrupted write: its owner should run papers check", self.root, len(walk.temps))
+                return self._read(walk)
             if walk is not None and not walk.temps:
                 return self._read(walk)
         with lock.exclusive("recovering an interrupted write", READ_WAIT_SECONDS):
@@ -320,12 +363,11 @@ class Archive:
     def writing(self, holder: str, timeout: float = WRITE_WAIT_SECONDS) -> Iterator[Archive]:
         """Hold the archive as its only writer (``holder`` names the command to whoever waits).
 
-        An interrupted earlier write is completed or rolled back first. A folder
-        created for nothing (an import that wrote no record) is removed again.
+        An interrupted earlier write is completed or rolled back first. The lock
+        file stays: another process may be waiting on it.
         """
         if self._holder is not None:
             raise PapersError(f"{self.root}: already being written by this process ({self._holder})")
-        created = not self.root.exists()
         try:
             with ArchiveLock(self.root).exclusive(holder, timeout):
                 self._holder = holder
@@ -333,9 +375,6 @@ class Archive:
                 yield self
         finally:
             self._holder = None
-            if created and self.root.is_dir() and [p.name for p in self.root.iterdir()] == [LOCK]:
-                (self.root / LOCK).unlink()
-                self.root.rmdir()
 
     def add(self, records: Iterable[Record]) -> list[Path]:
         """Write new records, all or nothing, as one transaction. Never overwrites an existing file."""

@@ -28,8 +28,11 @@ def write_entry(path: Path, value: Any) -> None:
     Older entries of the kind are removed, so the cache never grows with every edit.
     """
     kind = path.name.split("-")[0]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    except OSError:
+        return  # a cache we may not write (a read-only checkout): the build goes on without it
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(value, handle, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

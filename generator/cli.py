@@ -86,6 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds_arg(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 0 to 3600")
+    return seconds
+
+
 def _week_arg(value: str) -> str:
     if not re.fullmatch(r"\d{4}-W\d{2}", value):
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO week written YYYY-Www, such as 2024-W11")
@@ -109,7 +119,8 @@ def _writer_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--today", type=_date_arg, help=argparse.SUPPRESS)  # for tests: what "today" is
     command.add_argument("--skip-invalid", action="store_true", help="write the valid entries and list the skipped ones")
     command.add_argument("--verbose", "-v", action="store_true", help="list every id, not the first 10")
-    command.add_argument("--wait", type=float, default=WRITE_WAIT_SECONDS, metavar="SECONDS", help="how long to wait for another writer (default: %(default)g)")
+    wait = "how long to wait for another writer (default: %(default)g)"
+    command.add_argument("--wait", type=_seconds_arg, default=WRITE_WAIT_SECONDS, metavar="SECONDS", help=wait)
 
 
 def _network_options(command: argparse.ArgumentParser) -> None:

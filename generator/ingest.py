@@ -170,8 +170,8 @@ def plan_merges(existing: list[Record], merges: list[tuple[str, Found]], origin:
     return plan.result
 
 
-def write_plan(archive: Archive, result: ImportResult, *, skip_invalid: bool = False) -> None:
-    """Write a planned import, or raise ``ProblemsError`` listing why not (see ``import_sources``)."""
+def write_plan(archive: Archive | None, result: ImportResult, *, skip_invalid: bool = False) -> None:
+    """Write a planned import, or raise ``ProblemsError`` listing why not (see ``import_sources``); ``None``: only check."""
     if result.file_problems:
         raise ProblemsError(
             result.file_problems + result.problems,
@@ -182,7 +182,8 @@ def write_plan(archive: Archive, result: ImportResult, *, skip_invalid: bool = F
             result.problems,
             f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
         )
-    archive.write(result.added, result.updated)
+    if archive is not None:
+        archive.write(result.added, result.updated)
 
 
 def import_sources(
@@ -214,6 +215,16 @@ def import_sources(
     return import_read(archive, sources, today=today, on_date=on_date, skip_invalid=skip_invalid, holder=holder, wait=wait)
 
 
+def _refuse_early(sources: list[SourceFile], skip_invalid: bool) -> None:
+    """Problems in the sources themselves fail the import before it locks (or creates) the archive."""
+    early = ImportResult(
+        problems=[p for s in sources for p in s.problems],
+        file_problems=[p for s in sources for p in s.file_problems],
+    )
+    if early.file_problems or (early.problems and not skip_invalid):
+        write_plan(None, early, skip_invalid=skip_invalid)
+
+
 def import_read(
     archive: Archive,
     sources: list[SourceFile],
@@ -225,6 +236,7 @@ def import_read(
     wait: float = WRITE_WAIT_SECONDS,
 ) -> ImportResult:
     """Plan and write sources already read (``import_sources``, or ``papers fetch``), under the writer's lock."""
+    _refuse_early(sources, skip_invalid)
     with archive.writing(holder, wait):  # the archive is read, planned against and written under one lock
         result = plan_import(sources, archive.load(), today=today, on_date=on_date)
         write_plan(archive, result, skip_invalid=skip_invalid)

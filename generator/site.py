@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,7 +118,7 @@ def export_rows(catalog: Catalog, site_url: str) -> list[dict]:
 
 def usable_cache_dir(path: Path, log: logging.Logger) -> Path | None:
     """The cache folder, or None (with a warning) when something else is in its way: the cache is optional."""
-    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    existing = next((p for p in (path, *path.parents) if os.path.lexists(p)), None)  # a dangling link is in the way too
     if existing is not None and not existing.is_dir():
         log.warning("the cache path %s is not a folder (%s is in the way); building without the cache (delete it, or set the cache_dir option)", path, existing)
         return None

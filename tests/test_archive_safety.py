@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import SEED, make_record, papers, synthetic_listing
+from conftest import ROOT, SEED, make_record, papers, synthetic_listing
 
 from generator.archive import Archive
 from generator.catalog import Catalog, Paper
@@ -20,6 +24,7 @@ from generator.errors import ProblemsError
 from generator.feeds import FeedError, render_feed
 from generator.ingest import import_sources
 from generator.journal import STAGING
+from generator.sources import read_source
 
 TODAY = date(2026, 11, 26)
 
@@ -161,3 +166,81 @@ def test_import_logs_recovery_before_doing_anything_else(archive: Archive, tmp_p
         import_sources(archive, [synthetic_listing(tmp_path / "l.txt", 2)], today=TODAY)
     assert "rolled back an interrupted write" in caplog.text
     assert len(archive.load()) == 3
+
+
+# --- found by an independent review --------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["\x01", "\x90", "\x85"])
+def test_a_raw_control_character_in_a_record_is_named_with_line_and_key(archive: Archive, raw: str) -> None:
+    archive.add([make_record("good"), make_record("raw")])
+    path = archive.path_for("raw")
+    text = path.read_text().replace("title: Raw", f"title: Raw{raw}Title")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProblemsError) as caught:
+        archive.load()
+    line = next(n for n, content in enumerate(text.split("\n"), 1) if content.startswith("title:"))
+    assert [(p.line, p.message.split(" (")[0]) for p in caught.value.problems] == [(line, f"title: contains U+{ord(raw):04X}")]
+
+
+def test_line_numbers_count_only_newlines_and_survive_a_missing_last_newline(archive: Archive) -> None:
+    archive.add([make_record("wide", title="A title with a line\u2028separator and\u2029another")])
+    path = archive.path_for("wide")
+    text = path.read_text().replace("tags_add: []", "tags_add: [no-such-tag]").rstrip("\n")
+    path.write_text(text.replace("featured: false", "featured: maybe"), encoding="utf-8")
+    with pytest.raises(ProblemsError) as caught:
+        archive.load()
+    assert [p.line for p in caught.value.problems] == [text.split("\n").index("featured: false") + 1]
+
+
+def test_a_bad_byte_in_a_cr_only_listing_is_named_on_its_line(tmp_path: Path) -> None:
+    listing = tmp_path / "mac.txt"
+    listing.write_bytes(b"Mar 12\r\rTitle\r\rAbstract \xff here.\r")
+    source = read_source(listing, today=TODAY)
+    assert [p.line for p in source.file_problems] == [5]
+
+
+def test_a_shard_folder_that_is_a_link_is_read_and_hidden_folders_of_records_are_named(archive: Archive, tmp_path: Path) -> None:
+    archive.add([make_record("linked"), make_record("other")])
+    shard_folder = archive.path_for("linked").parent
+    moved = tmp_path / "elsewhere"
+    shard_folder.rename(moved)
+    shard_folder.symlink_to(moved)
+    (archive.root / ".old").mkdir()
+    (archive.root / ".old" / "forgotten.yaml").write_text("id: forgotten\n", encoding="utf-8")
+    records, problems = archive.scan()
+    assert [r.id for r in records] == ["linked", "other"]
+    assert [(Path(p.file).name, p.message.split(":")[0]) for p in problems] == [(".old", "holds records that are not read (records live at <shard>/<id>.yaml)")]
+
+
+def test_a_dangling_link_as_cache_path_is_a_warning_and_the_build_goes_on(project: Path) -> None:
+    assert papers(project, "import", str(SEED)).returncode == 0
+    (project / ".cache").symlink_to(project / "nowhere" / "x")
+    result = papers(project, "check")
+    assert result.returncode == 0, result.stderr
+    assert "building without the cache" in result.stderr
+
+
+@pytest.mark.parametrize("wait", ["nan", "inf", "-1", "soon"])
+def test_wait_must_be_a_sensible_number_of_seconds(project: Path, wait: str) -> None:
+    result = papers(project, "import", "--wait", wait, str(SEED))
+    assert result.returncode == 2 and "is not a number of seconds from 0 to 3600" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
+def test_an_archive_you_may_not_write_gives_a_clear_error_and_still_builds(tmp_path: Path) -> None:
+    project = Path(tempfile.mkdtemp(prefix="papers-read-only-"))  # pytest's own folders are private to root
+    project.chmod(0o755)
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", project / "docs")
+    assert papers(project, "import", str(SEED)).returncode == 0
+    stray = next(p for p in (project / "archive").iterdir() if p.is_dir()) / ".x.tmp"
+    stray.write_text("half", encoding="utf-8")
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    env = {**os.environ, "HOME": str(project)}
+    run = functools.partial(subprocess.run, capture_output=True, text=True, cwd=project, env=env)
+    check = run([*nobody, sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), "check"])
+    assert check.returncode == 0 and "temporary file(s) left by an interrupted write: its owner should run papers check" in check.stderr
+    imported = run([*nobody, sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), "import", str(SEED)])
+    assert imported.returncode == 1 and "you may not write the archive (permission denied)" in imported.stderr
+    shutil.rmtree(project)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import signal
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -31,24 +34,28 @@ def test_a_second_writer_waits_then_fails_naming_the_holder(archive: Archive) ->
     assert "waited 0.2 s" in message and "Try again" in message
 
 
-def test_a_reader_waits_for_a_writer_and_a_writer_for_readers(archive: Archive) -> None:
+def test_a_reader_waits_for_a_writer_and_a_writer_for_readers(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
     archive.add([make_record("one")])
     lock = ArchiveLock(archive.root)
     with lock.exclusive("papers import x.txt", timeout=1):
         with pytest.raises(ArchiveBusy, match="cannot read the archive: PID"):
             with ArchiveLock(archive.root).shared(timeout=0.1):
                 pass
+    # Readers finish soon: a writer waits for them longer than for another writer, but not for ever.
+    monkeypatch.setattr(journal, "READERS_WAIT_SECONDS", 0.5)
     with lock.shared(timeout=1):
+        started = time.monotonic()
         with pytest.raises(ArchiveBusy, match="cannot write the archive: it is being read"):
             with Archive(archive.root).writing("papers import y.txt", timeout=0.1):
                 pass
+        assert 0.5 <= time.monotonic() - started < 2
 
 
-def test_an_import_that_writes_nothing_leaves_no_folder_behind(tmp_path: Path) -> None:
+def test_the_lock_file_outlives_every_writer_for_whoever_waits_on_it(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "new")
     with archive.writing("papers import"):
         pass
-    assert not archive.root.exists()
+    assert (archive.root / ".lock").is_file()
 
 
 def test_record_files_get_the_umask_mode(archive: Archive) -> None:
@@ -65,12 +72,13 @@ def test_record_files_get_the_umask_mode(archive: Archive) -> None:
 
 def _interrupted_transaction(archive: Archive, records: list[Record], *, renamed: int) -> None:
     """What a process leaves when it dies after journalling ``records`` and making ``renamed`` of the renames."""
-    moves = [(f"{n}.yaml", f"{shard(r.id)}/{r.id}.yaml") for n, r in enumerate(records)]
+    texts = [dump_record(r).encode() for r in records]
+    moves = [[f"{n}.yaml", f"{shard(r.id)}/{r.id}.yaml", None, hashlib.sha256(t).hexdigest()] for n, (r, t) in enumerate(zip(records, texts, strict=True))]
     (archive.root / STAGING).mkdir(parents=True)
-    for (name, _), record in zip(moves, records, strict=True):
-        (archive.root / STAGING / name).write_text(dump_record(record), encoding="utf-8")
+    for (name, *_), text in zip(moves, texts, strict=True):
+        (archive.root / STAGING / name).write_bytes(text)
     (archive.root / JOURNAL).write_text(json.dumps({"holder": "papers import dead.txt", "moves": moves}), encoding="utf-8")
-    for name, relative in moves[:renamed]:
+    for name, relative, *_ in moves[:renamed]:
         (archive.root / relative).parent.mkdir(parents=True, exist_ok=True)
         os.replace(archive.root / STAGING / name, archive.root / relative)
 
@@ -81,7 +89,7 @@ def test_a_reader_completes_a_journalled_write_and_says_so(archive: Archive, cap
     with caplog.at_level(logging.INFO, logger="papers"):
         loaded = Archive(archive.root).load()
     assert [r.id for r in loaded] == ["before", "p0", "p1", "p2", "p3", "p4"]
-    assert "completed an interrupted write of 5 record file(s)" in caplog.text
+    assert "completed an interrupted write of 5 record file(s) from its journal (3 renamed now, 2 already in place)" in caplog.text
     assert not (archive.root / JOURNAL).exists() and not (archive.root / STAGING).exists()
 
 
@@ -143,6 +151,55 @@ def test_a_damaged_journal_is_a_clear_error_not_a_guess(archive: Archive) -> Non
     (archive.root / JOURNAL).write_text("{not json", encoding="utf-8")
     with pytest.raises(journal.JournalDamaged, match="cannot be read"):
         archive.load()
-    (archive.root / JOURNAL).write_text(json.dumps({"moves": [["0.yaml", "../../etc/passwd"]]}), encoding="utf-8")
-    with pytest.raises(journal.JournalDamaged, match="outside the archive"):
+    for staged, target in [("0.yaml", "../../etc/passwd"), ("/tmp/precious.txt", "ab/foo.yaml")]:
+        (archive.root / JOURNAL).write_text(json.dumps({"moves": [[staged, target, None, "0" * 64]]}), encoding="utf-8")
+        with pytest.raises(journal.JournalDamaged, match="not a move inside the archive"):
+            archive.load()
+
+
+def test_recovery_never_overwrites_a_record_changed_since_the_write_began(archive: Archive) -> None:
+    record = make_record("curated")
+    archive.add([record])
+    path = archive.path_for("curated")
+    stale = path.read_bytes()
+    path.write_text(path.read_text().replace("note: ''", "note: My careful note."), encoding="utf-8")
+    (archive.root / STAGING).mkdir()
+    (archive.root / STAGING / "0.yaml").write_bytes(stale)
+    base = hashlib.sha256(stale.replace(b"x", b"y")).hexdigest()  # the journal of some other archive, or an old backup
+    move = [["0.yaml", str(path.relative_to(archive.root)), base, hashlib.sha256(stale).hexdigest()]]
+    (archive.root / JOURNAL).write_text(json.dumps({"moves": move}), encoding="utf-8")
+    with pytest.raises(journal.JournalDamaged, match=r"has changed since the write began\. Nothing was changed"):
         archive.load()
+    assert "My careful note." in path.read_text()
+
+
+def test_a_journal_whose_staged_copies_are_gone_claims_nothing(archive: Archive) -> None:
+    archive.add([make_record("before")])
+    moves = [["0.yaml", f"{shard('never-written')}/never-written.yaml", None, "0" * 64]]
+    (archive.root / JOURNAL).write_text(json.dumps({"moves": moves}), encoding="utf-8")
+    with pytest.raises(journal.JournalDamaged, match=r"the staged copy of .* is gone"):
+        archive.load()
+
+
+@pytest.mark.parametrize("odd", ["staging-is-a-file", "journal-is-a-folder"])
+def test_odd_journal_files_are_named_with_the_fix(archive: Archive, odd: str) -> None:
+    archive.add([make_record("before")])
+    if odd == "staging-is-a-file":
+        (archive.root / STAGING).write_text("?", encoding="utf-8")
+    else:
+        (archive.root / JOURNAL).mkdir()
+    with pytest.raises(journal.JournalDamaged, match="delete the journal and the staging folder"):
+        archive.load()
+
+
+def test_ctrl_c_right_after_the_journal_is_written_still_completes_the_write(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = journal._write_journal
+
+    def journal_then_ctrl_c(*args: object) -> None:
+        real(*args)
+        os.kill(os.getpid(), signal.SIGINT)  # held until the renames are done, then delivered
+
+    monkeypatch.setattr(journal, "_write_journal", journal_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        archive.add([make_record(f"p{i}") for i in range(10)])
+    assert len(Archive(archive.root).load()) == 10 and not (archive.root / JOURNAL).exists()

@@ -14,6 +14,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CI = ROOT / ".github" / "workflows" / "ci.yml"
 DEPLOY = ROOT / ".github" / "workflows" / "deploy.yml"
+FETCH = ROOT / ".github" / "workflows" / "fetch.yml"
 PAGES_ACTIONS = ("actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages")
 
 
@@ -43,7 +44,7 @@ def makefile_targets() -> set[str]:
     return set(re.findall(r"^([A-Za-z][\w-]*)\s*:(?!=)", text, flags=re.MULTILINE))
 
 
-@pytest.mark.parametrize("path", [CI, DEPLOY], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [CI, DEPLOY, FETCH], ids=lambda p: p.name)
 def test_workflow_is_valid_against_github_schema(path: Path) -> None:
     # check-jsonschema's vendored copy of the schema: nothing is fetched.
     command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)]
@@ -51,7 +52,7 @@ def test_workflow_is_valid_against_github_schema(path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("path", [CI, DEPLOY], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [CI, DEPLOY, FETCH], ids=lambda p: p.name)
 def test_actions_are_pinned_to_a_major_version(path: Path) -> None:
     for step in steps(load(path)):
         if "uses" in step:
@@ -59,7 +60,7 @@ def test_actions_are_pinned_to_a_major_version(path: Path) -> None:
 
 
 def test_python_is_311_with_pip_cache_keyed_on_the_lock() -> None:
-    for path in (CI, DEPLOY):
+    for path in (CI, DEPLOY, FETCH):
         setup = step_using(load(path), "actions/setup-python")["with"]
         assert setup == {"python-version": "3.11", "cache": "pip", "cache-dependency-path": "requirements.lock"}, path.name
 
@@ -77,10 +78,40 @@ def test_ci_uploads_the_built_site() -> None:
     assert upload["with"]["path"].rstrip("/") == "site"
 
 
-def test_deploy_runs_on_push_to_main_and_by_hand() -> None:
+def test_deploy_runs_on_push_to_main_by_hand_and_when_called() -> None:
     on = load(DEPLOY)["on"]
     assert on["push"] == {"branches": ["main"]}
     assert "workflow_dispatch" in on
+    assert on["workflow_call"]["inputs"]["ref"]["type"] == "string"
+    checkout = step_using(load(DEPLOY), "actions/checkout")
+    assert checkout["with"] == {"ref": "${{ inputs.ref }}"}  # a caller's commit is older than the one it pushed
+
+
+def test_fetch_runs_daily_and_by_hand_with_a_date() -> None:
+    on = load(FETCH)["on"]
+    assert [entry["cron"].split()[2:] for entry in on["schedule"]] == [["*", "*", "*"]]
+    assert on["workflow_dispatch"]["inputs"]["date"]["type"] == "string"
+
+
+def test_fetch_fetches_checks_commits_and_then_deploys_itself() -> None:
+    fetch = load(FETCH)
+    runs = commands(fetch)
+    assert runs[0] == "make install" and "papers fetch hf --date" in runs[1] and runs[2] == "make check"
+    assert "date -u -d yesterday +%F" in runs[1]  # no date given: yesterday's
+    assert "git add archive listings" in runs[3] and "git push origin HEAD:main" in runs[3] and "gh pr create" in runs[3]
+    # A push made with GITHUB_TOKEN starts no workflow: the deploy is called, and only after a commit.
+    deploy = fetch["jobs"]["deploy"]
+    assert deploy["uses"] == "./.github/workflows/deploy.yml" and deploy["needs"] == "fetch"
+    assert deploy["if"] == "${{ needs.fetch.outputs.deploy == 'true' }}" and deploy["with"] == {"ref": "main"}
+    assert deploy["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert "install" in makefile_targets() and "check" in makefile_targets()
+
+
+def test_fetch_fails_red_when_the_api_fails() -> None:
+    # No `|| true`, no continue-on-error: a failed fetch fails the job.
+    fetch = load(FETCH)
+    assert not any("|| true" in run for run in commands(fetch))
+    assert not any(step.get("continue-on-error") for step in steps(fetch))
 
 
 def test_deploy_uses_the_official_pages_actions() -> None:

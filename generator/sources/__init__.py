@@ -75,15 +75,21 @@ def text_problem(file: str, line: int | None, where: str, text: str) -> Problem 
 def decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
     """The file as text, or None and a whole-file problem when it is not UTF-8 text."""
     if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        line = _line_of_byte(raw, raw.index(b"\x00"))
         problems.append(Problem(file, line, "contains NUL bytes: this is a binary or UTF-16 file, not a source of papers; save it as UTF-8 text"))
         return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = _line_of_byte(raw, exc.start)
         problems.append(Problem(file, line, "is not UTF-8 text (nothing of it was read); save it as UTF-8"))
         return None
+
+
+def _line_of_byte(raw: bytes, index: int) -> int:
+    """The line of a byte, counting CRLF, CR and LF line ends as the readers do."""
+    before = raw[:index]
+    return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
 
 
 def line_of(text: str, needle: str) -> int | None:
