@@ -169,9 +169,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
     def lookup(ids: list[str]) -> tuple[list[Found], list[str]]:  # only id lists and BibTeX without abstracts need it
-        from .fetch import arxiv_by_id
+        from .fetch import ArxivClient, arxiv_by_id
 
-        return arxiv_by_id(_network(args), ids)
+        return arxiv_by_id(ArxivClient(_network(args)), ids)
 
     result = import_sources(
         Archive(settings.archive, log=log),
@@ -190,12 +190,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from .fetch import arxiv_by_id, hf_daily, save_items
+    from .fetch import ArxivClient, arxiv_by_id, hf_daily, save_items
 
     settings, network, today = _settings(args), _network(args), args.today or date.today()
     archive = Archive(settings.archive, log=log)
     if args.source == "arxiv":
-        found, missing = arxiv_by_id(network, args.ids)
+        found, missing = arxiv_by_id(ArxivClient(network), args.ids)
         if missing:
             raise PapersError(f"arXiv has no paper {', '.join(missing)}; check the id(s): nothing imported")
         source = SourceFile(file="arXiv API", entries=found)
@@ -226,10 +226,11 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         for title in unmatched:
             print(f"no record has the title {title!r}: row skipped")
     else:
-        from .fetch import arxiv_by_title
+        from .fetch import ArxivClient, arxiv_by_title
 
         unknown = [r for r in records if not r.arxiv]
-        verdicts = [judge(record, found) for record, (_, found) in zip(unknown, arxiv_by_title(_network(args), [r.title for r in unknown]), strict=True)]
+        searches = arxiv_by_title(ArxivClient(_network(args)), [r.title for r in unknown])
+        verdicts = [judge(record, found) for record, (_, found) in zip(unknown, searches, strict=True)]
         merges = [(v.record_id, v.accepted) for v in verdicts if v.accepted is not None]
         problems, origin = [], Source("arXiv API", today)
         unresolved = [v for v in verdicts if v.accepted is None]
@@ -352,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"papers {args.command}: {where}{exc.strerror}", file=sys.stderr)
+        print(f"papers {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -7,35 +7,39 @@ Never by a build or a test: tests point both base addresses at a local server.
   whose ``PaperInfo`` drops each paper's ``githubRepo`` and ``projectPage`` and
   accepts any shape; ours keeps the links and refuses a response whose shape
   changed, exactly as it does for a saved file.
-- arXiv: the ``arxiv`` package's client, which keeps arXiv's one request per
-  three seconds. Its session is replaced by one that names this project and
-  has a timeout (the package sends its own User-Agent and none).
+- arXiv: plain HTTP (``requests``), read by the strict ``sources.atom`` parser.
+  The ``arxiv`` package gets in the way: it parses with ``recover=True``, so a
+  response cut short is imported with a shortened abstract and no authors, and
+  neither the caller nor the user hears of it; it also sends its own
+  User-Agent and no timeout. One ``ArxivClient`` per command keeps arXiv's one
+  request every three seconds across all of that command's requests.
 
 Every call is retried with exponential backoff on what may pass (timeouts,
 connection errors, HTTP 429 and 5xx); each failure ends as one ``FetchError``
-line that says what failed and what to do.
+line that says what failed and what to do. ``timeout`` bounds a whole request,
+not each read: a server that trickles bytes is cut off too.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import arxiv
 import httpx2
 import requests
 from huggingface_hub.utils import HfHubHTTPError, build_hf_headers, get_session, hf_raise_for_status
 
 from . import __version__
 from .errors import PapersError
-from .identity import parse_arxiv_id
-from .sources import Found, one_line
+from .sources import Found
+from .sources.atom import parse_atom
 from .sources.hf import SHAPE, ShapeChanged, items_of
 
 HF_ENDPOINT = "https://huggingface.co"
@@ -97,10 +101,29 @@ def _host(url: str) -> str:
 
 
 def _retry_after(headers: Any) -> float | None:
+    """A ``Retry-After`` in seconds we can honour; anything else (a date, nan, negative) means our own backoff."""
     try:
-        return float(headers.get("retry-after"))
+        seconds = float(headers.get("retry-after"))
     except (TypeError, ValueError):
         return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _read_within(chunks: Iterable[bytes], deadline: float, timeout: float) -> bytes:
+    """The whole body, or ``_Transient`` once the request as a whole has taken longer than ``timeout``."""
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if time.monotonic() > deadline:
+            raise _Transient(f"did not answer within {timeout:g} s", "try again later")
+    return bytes(body)
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError("nested too deeply to be a daily-papers response") from None
 
 
 def _http_failure(host: str, status: int, reason: str, retry_after: float | None, what: str) -> Exception:
@@ -119,9 +142,13 @@ def _hf_page(network: Network, params: dict[str, Any]) -> list[dict[str, Any]]:
     url = f"{network.hf_endpoint}/api/daily_papers"
     host = _host(network.hf_endpoint)
     headers = build_hf_headers(token=False, library_name="papers-archive", library_version=__version__, user_agent=USER_AGENT)
+    deadline = time.monotonic() + network.timeout
     try:
-        response = get_session().get(url, params=params, headers=headers, timeout=network.timeout)
-        hf_raise_for_status(response)
+        with get_session().stream("GET", url, params=params, headers=headers, timeout=network.timeout) as response:
+            if response.status_code >= 400:
+                response.read()
+                hf_raise_for_status(response)
+            content = _read_within(response.iter_bytes(), deadline, network.timeout)
     except HfHubHTTPError as exc:
         status = exc.response.status_code
         raise _http_failure(host, status, exc.response.reason_phrase, _retry_after(exc.response.headers), f"daily papers {params}") from None
@@ -129,25 +156,33 @@ def _hf_page(network: Network, params: dict[str, Any]) -> list[dict[str, Any]]:
         raise _Transient(f"did not answer within {network.timeout:g} s", "try again later") from None
     except httpx2.TransportError as exc:
         raise _Transient(f"cannot be reached ({exc.__class__.__name__}: {exc})", "check the network connection, then try again") from None
+    except OSError as exc:  # huggingface_hub's offline mode, among others
+        raise FetchError(f"{host}: cannot be asked ({exc.__class__.__name__}: {exc})") from None
     try:
-        return items_of(response.json())
+        return items_of(_json(content))
+    except ShapeChanged as exc:
+        raise FetchError(f"{host}: the answer is not {SHAPE} ({exc}); the API may have changed: update papers-archive") from None
     except ValueError as exc:
-        if isinstance(exc, ShapeChanged):
-            raise FetchError(f"{host}: the answer is not {SHAPE} ({exc}); the API may have changed: update papers-archive") from None
         raise FetchError(f"{host}: the answer is not JSON ({exc}); the API may be down or changed: try again later") from None
 
 
 def hf_daily(network: Network, *, day: date | None = None, week: str | None = None, month: str | None = None) -> list[dict[str, Any]]:
     """Every item of Hugging Face's daily papers for a day, an ISO week (``2024-W11``) or a month (``2024-03``)."""
     when = {"date": day.isoformat()} if day else {"week": week} if week else {"month": month}
+    host = _host(network.hf_endpoint)
     items: list[dict[str, Any]] = []
+    seen_pages: set[str] = set()
     for page in range(HF_MAX_PAGES):
         params = {**when, "p": page, "limit": HF_PAGE_SIZE}
-        batch = network.with_retries(lambda params=params: _hf_page(network, params), _host(network.hf_endpoint))
+        batch = network.with_retries(lambda params=params: _hf_page(network, params), host)
+        signature = json.dumps(batch, sort_keys=True)
+        if batch and signature in seen_pages:
+            raise FetchError(f"{host}: page {page} repeats an earlier page; the API's paging may have changed: update papers-archive")
+        seen_pages.add(signature)
         items += batch
         if len(batch) < HF_PAGE_SIZE:
-            break
-    return items
+            return items
+    raise FetchError(f"{host}: more than {HF_MAX_PAGES} pages of {HF_PAGE_SIZE} papers; fetch a shorter period (--date or --week)")
 
 
 def save_items(items: list[dict[str, Any]]) -> bytes:
@@ -158,79 +193,64 @@ def save_items(items: list[dict[str, Any]]) -> bytes:
 # --- arXiv -----------------------------------------------------------------------------------
 
 
-class _ProjectSession(requests.Session):
-    """A session that names this project and never waits forever, whatever the caller passes."""
+@dataclass
+class ArxivClient:
+    """Requests to the arXiv API for one command: one every ``arxiv_delay`` seconds, whoever asks."""
 
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self.timeout = timeout
+    network: Network
+    session: requests.Session = field(default_factory=requests.Session)
+    last_request: float | None = None
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        kwargs["headers"] = {**(kwargs.get("headers") or {}), "User-Agent": USER_AGENT}
-        kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+    def _wait_turn(self) -> None:
+        if self.last_request is not None:
+            pause = self.last_request + self.network.arxiv_delay - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+        self.last_request = time.monotonic()
 
-
-def _arxiv_client(network: Network) -> arxiv.Client:
-    client = arxiv.Client(page_size=100, delay_seconds=network.arxiv_delay, num_retries=0)  # retries are ours
-    client.query_url_format = network.arxiv_api + "?{}"
-    client._session = _ProjectSession(network.timeout)  # the package has no option for either
-    return client
-
-
-def _arxiv_results(network: Network, search: arxiv.Search, client: arxiv.Client) -> list[arxiv.Result]:
-    host = _host(network.arxiv_api)
-
-    def attempt() -> list[arxiv.Result]:
+    def _get(self, params: dict[str, Any]) -> bytes:
+        host, timeout = _host(self.network.arxiv_api), self.network.timeout
+        self._wait_turn()
+        deadline = time.monotonic() + timeout
         try:
-            return list(client.results(search))
-        except arxiv.HTTPError as exc:
-            raise _http_failure(host, exc.status, "", None, f"the query {search.query or search.id_list}") from None
-        except arxiv.UnexpectedEmptyPageError:
-            raise _Transient("returned an empty page in the middle of the results", "try again later") from None
+            with self.session.get(self.network.arxiv_api, params=params, headers={"User-Agent": USER_AGENT}, timeout=timeout, stream=True) as response:
+                if response.status_code != 200:
+                    raise _http_failure(host, response.status_code, response.reason or "", _retry_after(response.headers), f"the query {params}")
+                return _read_within(response.iter_content(65536), deadline, timeout)
         except requests.Timeout:
-            raise _Transient(f"did not answer within {network.timeout:g} s", "try again later") from None
+            raise _Transient(f"did not answer within {timeout:g} s", "try again later") from None
         except requests.ConnectionError as exc:
             raise _Transient(f"cannot be reached ({exc.__class__.__name__})", "check the network connection, then try again") from None
+        except requests.RequestException as exc:  # a malformed address, a body shorter than announced…
+            raise FetchError(f"{host}: the request failed ({exc.__class__.__name__}: {exc}); check --arxiv-api") from None
 
-    return network.with_retries(attempt, host)
-
-
-def found_from_result(result: arxiv.Result) -> Found | None:
-    """A paper from the ``arxiv`` package's result; None when arXiv sent something that is not one."""
-    arxiv_id = parse_arxiv_id(result.entry_id)
-    title, abstract = one_line(result.title), one_line(result.summary)
-    if arxiv_id is None or not title or not abstract:
-        return None
-    return Found(
-        title=title,
-        abstract=abstract,
-        date=None,
-        line=None,
-        arxiv=arxiv_id,
-        authors=tuple(one_line(a.name) for a in result.authors if a.name.strip()),
-        published=result.published.date() if result.published else None,
-        categories=tuple(dict.fromkeys(c for c in (result.primary_category, *result.categories) if c)),
-    )
+    def query(self, params: dict[str, Any]) -> list[Found]:
+        """The papers of one API query; an answer that is not a whole, well-formed feed is an error, never half-read."""
+        host = _host(self.network.arxiv_api)
+        content = self.network.with_retries(lambda: self._get(params), host)
+        source = parse_atom(content, host, "arXiv API")
+        problems = source.file_problems + source.problems
+        if problems:
+            first = problems[0]
+            where = f" (line {first.line})" if first.line else ""
+            raise FetchError(f"{host}: the answer is not a complete arXiv feed{where}: {first.message}; try again later")
+        return source.entries
 
 
-def arxiv_by_id(network: Network, ids: list[str]) -> tuple[list[Found], list[str]]:
+def arxiv_by_id(client: ArxivClient, ids: list[str]) -> tuple[list[Found], list[str]]:
     """The papers with these (versionless) ids, and the ids arXiv does not know."""
-    client = _arxiv_client(network)
+    wanted = list(dict.fromkeys(ids))
     found: dict[str, Found] = {}
-    for start in range(0, len(ids), 100):  # arXiv takes id lists of a hundred comfortably
-        chunk = ids[start : start + 100]
-        for result in _arxiv_results(network, arxiv.Search(id_list=chunk, max_results=len(chunk)), client):
-            paper = found_from_result(result)
-            if paper is not None and paper.arxiv in chunk:
+    for start in range(0, len(wanted), 100):  # arXiv takes id lists of a hundred comfortably
+        chunk = wanted[start : start + 100]
+        for paper in client.query({"id_list": ",".join(chunk), "max_results": len(chunk)}):
+            if paper.arxiv in chunk:
                 found[paper.arxiv] = paper
-    return [found[i] for i in ids if i in found], [i for i in ids if i not in found]
+    return [found[i] for i in wanted if i in found], [i for i in wanted if i not in found]
 
 
-def arxiv_by_title(network: Network, titles: list[str], *, per_title: int = 5) -> Iterator[tuple[str, list[Found]]]:
+def arxiv_by_title(client: ArxivClient, titles: list[str], *, per_title: int = 5) -> Iterator[tuple[str, list[Found]]]:
     """For each title, the papers arXiv finds with those words in their title (at most ``per_title``)."""
-    client = _arxiv_client(network)
     for title in titles:
-        phrase = " ".join(w for w in one_line(title).replace('"', " ").split())
-        results = _arxiv_results(network, arxiv.Search(query=f'ti:"{phrase}"', max_results=per_title), client)
-        yield title, [f for f in map(found_from_result, results) if f is not None]
+        phrase = " ".join(title.replace('"', " ").split())
+        yield title, client.query({"search_query": f'ti:"{phrase}"', "max_results": per_title})

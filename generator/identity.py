@@ -1,9 +1,10 @@
 """Which paper a record is: arXiv ids, the addresses that follow from them, titles compared, citations.
 
 arXiv has two id styles: ``2305.13169`` (``YYMM.NNNN``, five digits from 2015)
-and, before April 2007, ``cs/0501001`` (an archive, an optional subject class
-such as ``math.GT``, then ``YYMMNNN``). A record keeps the id without its
-version: ``v1`` and ``v3`` are the same paper.
+and, before April 2007, ``cs/0501001`` (an archive, then ``YYMMNNN``; listings
+sometimes add a subject class, ``math.GT/0309136``, which is not part of the
+id). A record keeps the id without version or subject class: ``v1`` and ``v3``
+of ``math.GT/0309136`` are the one paper ``math/0309136``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from .text import readable
 
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
-ARXIV_ID_RE = re.compile(rf"^(?:{_NEW}|{_OLD})$")
+# A record keeps an old-style id as arXiv does, without the subject class: math/0309136, not math.GT/0309136.
+ARXIV_ID_RE = re.compile(rf"^(?:{_NEW}|[a-z]+(?:-[a-z]+)*/\d{{7}})$")
 CATEGORY_RE = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?$")
 # An id as people write it: bare, with "arXiv:", with a version, inside an arXiv or Hugging Face address.
 _FOUND_RE = re.compile(
@@ -34,10 +36,9 @@ def parse_arxiv_id(text: str) -> str | None:
     if match is None:
         return None
     found = match.group(1)
-    if "/" in found:  # old style: the archive is lower case, the subject class upper case
+    if "/" in found:  # old style: the archive (lower case) names the paper; the subject class does not
         archive, number = found.split("/")
-        name, _, subject = archive.partition(".")
-        found = f"{name.lower()}{'.' + subject.upper() if subject else ''}/{number}"
+        found = f"{archive.partition('.')[0].lower()}/{number}"
     return found if ARXIV_ID_RE.match(found) else None
 
 
@@ -55,8 +56,9 @@ def pdf_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/pdf/{arxiv_id}"
 
 
-def hf_url(arxiv_id: str) -> str:
-    return f"https://huggingface.co/papers/{arxiv_id}"
+def hf_url(arxiv_id: str) -> str | None:
+    """The paper's Hugging Face page; None for old-style ids, which Hugging Face does not serve."""
+    return None if "/" in arxiv_id else f"https://huggingface.co/papers/{arxiv_id}"
 
 
 # --- comparing titles and abstracts ------------------------------------------------
@@ -65,6 +67,11 @@ def hf_url(arxiv_id: str) -> str:
 def words(text: str) -> list[str]:
     """The words of a text as compared: LaTeX-isms made readable, accents kept, case and punctuation ignored."""
     return re.findall(r"\w+", unicodedata.normalize("NFKC", readable(text)).casefold())
+
+
+def title_key(title: str) -> str:
+    """What two titles must share to be the same title: their words (see ``words``)."""
+    return " ".join(words(title))
 
 
 def same_title(a: str, b: str) -> bool:
@@ -96,8 +103,10 @@ def bibtex_key(title: str, authors: list[str], year: int) -> str:
 
 
 def _bibtex_text(text: str) -> str:
-    """Text for a braced BibTeX field: specials escaped, braces kept only when they balance."""
+    """Text for a braced BibTeX field: specials escaped, braces kept only when they balance, no backslash last."""
     flat = " ".join(_BIBTEX_SPECIAL_RE.sub(r"\\\1", text).split())
+    if flat.endswith("\\"):
+        flat = flat[:-1].rstrip()  # `…\}` would escape the field's closing brace
     depth = 0
     for char in flat:
         depth += {"{": 1, "}": -1}.get(char, 0)
@@ -111,10 +120,10 @@ def _bibtex_text(text: str) -> str:
 def bibtex_entry(*, title: str, authors: list[str], arxiv_id: str, published: date | None, primary_category: str | None) -> str:
     """A ``@misc`` entry for an arXiv paper, as arXiv's own export gives it; the year comes from the id when ``published`` is unknown."""
     year = published.year if published else arxiv_year(arxiv_id)
-    fields = [
-        ("title", _bibtex_text(title)),
-        ("author", " and ".join(_bibtex_text(a) for a in authors) or "Anonymous"),
-        ("year", str(year)),
+    # A name that says "and" is one name: braces keep BibTeX from splitting it.
+    names = [f"{{{_bibtex_text(a)}}}" if re.search(r"\sand\s", a) else _bibtex_text(a) for a in authors]
+    fields = [("title", _bibtex_text(title)), *([("author", " and ".join(names))] if names else []), ("year", str(year))]
+    fields += [
         ("eprint", arxiv_id),
         ("archivePrefix", "arXiv"),
     ]

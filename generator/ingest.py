@@ -19,7 +19,9 @@ from pathlib import Path
 
 from .archive import WRITE_WAIT_SECONDS, Archive, Edit
 from .errors import Problem, ProblemsError
-from .records import IDENTITY_FIELDS, Record, Source, base_id, fingerprint, unique_id
+from .identity import shared_words, title_key
+from .records import IDENTITY_FIELDS, Record, RecordInvalid, Source, base_id, fingerprint, record_from_mapping, unique_id
+from .resolve import MIN_SHARED_WORDS
 from .sources import Found, SourceFile, read_source
 from .text import Link, extract_links
 
@@ -49,17 +51,22 @@ def read_sources(
 ) -> list[SourceFile]:
     """Read every source; papers named only by id are looked up (before the archive is locked: it may take a while)."""
     sources = [read_source(path, fmt, today=today, on_date=on_date, year=year) for path in paths]
+    wanted = [arxiv for source in sources for arxiv, _ in source.wanted]
+    if not wanted:
+        return sources
+    if lookup is None:
+        found, missing = [], set(wanted)
+    else:  # one lookup for every file: each id asked for once, in as few requests as arXiv allows
+        papers, unknown = lookup(list(dict.fromkeys(wanted)))
+        found, missing = papers, set(unknown)
+    by_id = {f.arxiv: f for f in found}
+    why = "arXiv has no such paper; check the id" if lookup else "looking it up needs the arXiv API, which this command does not use"
     for path, source in zip(paths, sources, strict=True):
-        if not source.wanted:
-            continue
-        if lookup is None:
-            offline = "looking it up needs the arXiv API, which this command does not use"
-            source.problems += [Problem(str(path), line, f"{arxiv}: {offline}") for arxiv, line in source.wanted]
-            continue
-        found, missing = lookup([arxiv for arxiv, _ in source.wanted])
-        lines = dict(source.wanted)
-        source.entries += [dataclasses.replace(f, line=lines.get(f.arxiv)) for f in found]
-        source.problems += [Problem(str(path), lines[m], f"{m}: arXiv has no such paper; check the id") for m in missing]
+        for arxiv, line in source.wanted:
+            if arxiv in by_id:
+                source.entries.append(dataclasses.replace(by_id[arxiv], line=line))
+            elif arxiv in missing:
+                source.problems.append(Problem(str(path), line, f"{arxiv}: {why}"))
     return sources
 
 
@@ -80,22 +87,40 @@ class _Plan:
         self.by_arxiv = {r.arxiv: r.id for r in existing if r.arxiv}
         self.by_words = {fingerprint(r.abstract): r.id for r in existing}
         self.new_ids: set[str] = set()
+        self._titles: dict[str, list[str]] | None = None
 
     def match(self, found: Found, file: str) -> str | None:
-        """The id of the record ``found`` is, if any; a contradiction is a problem."""
+        """The id of the record ``found`` is, if any (``CONFLICT`` when the two disagree: a problem, and no edit).
+
+        By arXiv id; else by the same abstract words; else, for a paper with an
+        id, by the same title and an abstract sharing most of its words with a
+        record that has no id yet (a later arXiv version's abstract differs a little).
+        """
         if found.arxiv and found.arxiv in self.by_arxiv:
             return self.by_arxiv[found.arxiv]
-        same_words = self.by_words.get(fingerprint(found.abstract))
-        if same_words is None:
+        record_id = self.by_words.get(fingerprint(found.abstract))
+        if record_id is None and found.arxiv:
+            record_id = self._same_paper_without_id(found)
+        if record_id is None:
             return None
-        other = self.records[same_words].arxiv
+        other = self.records[record_id].arxiv
         if found.arxiv and other and other != found.arxiv:
-            message = f"{found.arxiv}: its abstract is the same as {same_words!r}'s, whose arXiv id is {other}; check which id is right"
+            message = f"{found.arxiv}: it is the paper of {record_id!r}, whose arXiv id is {other}; check which id is right"
             self.result.problems.append(Problem(file, found.line, message))
-            return same_words
-        return same_words
+            return CONFLICT
+        return record_id
+
+    def _same_paper_without_id(self, found: Found) -> str | None:
+        if self._titles is None:  # built once, and only when a paper with an id matches nothing else
+            self._titles = {}
+            for record in self.records.values():
+                if not record.arxiv:
+                    self._titles.setdefault(title_key(record.title), []).append(record.id)
+        candidates = [i for i in self._titles.get(title_key(found.title), []) if shared_words(self.records[i].abstract, found.abstract) >= MIN_SHARED_WORDS]
+        return candidates[0] if len(candidates) == 1 else None
 
     def add(self, found: Found, source: Source) -> None:
+        """A new record for ``found``, unless it would not be a valid record (then a problem)."""
         record_id = unique_id(base_id(found.title, found.abstract), set(self.records))
         record = Record(
             id=record_id,
@@ -109,6 +134,8 @@ class _Plan:
             published=found.published,
             categories=list(found.categories),
         )
+        if not self._valid(record, source.file, found.line):
+            return
         self.records[record_id] = record
         self.new_ids.add(record_id)
         self.result.added.append(record)
@@ -130,6 +157,8 @@ class _Plan:
         sources = [] if any(s.file == source.file for s in record.sources) else [source]
         values = {key: list(value) if isinstance(value, tuple) else value for key, value in fill.items()}
         updated = dataclasses.replace(record, **values, links=record.links + links, sources=record.sources + sources)
+        if not self._valid(updated, source.file, found.line):
+            return
         self.records[record_id] = updated
         self.remember(updated)
         if record_id in self.new_ids:
@@ -139,6 +168,19 @@ class _Plan:
         edit.fill.update(values)
         edit.append.setdefault("links", []).extend({"url": link.url, "kind": link.kind} for link in links)
         edit.append.setdefault("sources", []).extend({"file": s.file, "date": s.date} for s in sources)
+
+    def _valid(self, record: Record, file: str, line: int | None) -> bool:
+        """Whether ``record`` would load back: a source's odd value is its problem, never a broken archive."""
+        try:
+            record_from_mapping(record.to_mapping())
+        except RecordInvalid as exc:
+            self.result.problems += [Problem(file, line, f"{record.id}: {key}: {message}; fix the source") for key, message in exc.problems]
+            return False
+        return True
+
+
+#: What ``_Plan.match`` says when a paper and the record it matches disagree on the arXiv id.
+CONFLICT = "\0conflict"
 
 
 def plan_import(sources: list[SourceFile], existing: list[Record], *, today: date, on_date: date | None = None) -> ImportResult:
@@ -152,7 +194,7 @@ def plan_import(sources: list[SourceFile], existing: list[Record], *, today: dat
             record_id = plan.match(found, source.file)
             if record_id is None:
                 plan.add(found, origin)
-            else:
+            elif record_id != CONFLICT:
                 plan.merge(record_id, found, origin)
     return plan.result
 
@@ -161,12 +203,15 @@ def plan_merges(existing: list[Record], merges: list[tuple[str, Found]], origin:
     """Fill the named records from papers found for them (``papers resolve``); an id another record has is a problem."""
     plan = _Plan(existing, origin.date)
     for record_id, found in merges:
-        owner = plan.by_arxiv.get(found.arxiv)
+        owner, current = plan.by_arxiv.get(found.arxiv), plan.records[record_id].arxiv
         if owner is not None and owner != record_id:
             message = f"{record_id}: arXiv {found.arxiv} is already the id of {owner!r}; are they the same paper? merge them by hand"
             plan.result.problems.append(Problem(origin.file, found.line, message))
-            continue
-        plan.merge(record_id, found, origin)
+        elif current and current != found.arxiv:
+            message = f"{record_id}: its arXiv id is {current}, not {found.arxiv}; fix the one that is wrong"
+            plan.result.problems.append(Problem(origin.file, found.line, message))
+        else:
+            plan.merge(record_id, found, origin)
     return plan.result
 
 

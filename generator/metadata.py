@@ -16,6 +16,7 @@ from html import escape
 
 from .catalog import Catalog, Paper
 from .identity import abs_url, arxiv_year, pdf_url
+from .records import Record
 from .text import readable
 
 DESCRIPTION_LENGTH = 160
@@ -41,19 +42,30 @@ def json_ld(data: dict) -> str:
     return f'<script type="application/ld+json">{text}</script>'
 
 
+def _scholar(record: Record, title: str, authors: list[str]) -> list[str]:
+    """Google Scholar's tags, only for a paper that has what its guidelines require: a title, authors and a date."""
+    if record.published:
+        when = record.published.strftime("%Y/%m/%d")
+    elif record.arxiv:  # Scholar takes a year alone; every arXiv id says its year
+        when = str(arxiv_year(record.arxiv))
+    else:
+        return []
+    if not authors:
+        return []
+    tags = [_meta("name", "citation_title", title), *(_meta("name", "citation_author", name) for name in authors)]
+    tags.append(_meta("name", "citation_publication_date", when))
+    if record.arxiv:
+        tags += [_meta("name", "citation_arxiv_id", record.arxiv), _meta("name", "citation_pdf_url", pdf_url(record.arxiv))]
+    return tags
+
+
 def paper_head(paper: Paper, catalog: Catalog, base: str) -> str:
     """The ``<head>`` additions of a paper page; ``base`` is the site's absolute address, ending in ``/``."""
     record = paper.record
     title, url = readable(record.title), base + paper.url
     summary = description(record.abstract)
-    tags = [_meta("name", "citation_title", title)]
-    tags += [_meta("name", "citation_author", name) for name in record.authors]
-    if record.published:
-        tags.append(_meta("name", "citation_publication_date", record.published.strftime("%Y/%m/%d")))
-    elif record.arxiv:  # Scholar takes a year alone; every arXiv id says its year
-        tags.append(_meta("name", "citation_publication_date", str(arxiv_year(record.arxiv))))
-    if record.arxiv:
-        tags += [_meta("name", "citation_arxiv_id", record.arxiv), _meta("name", "citation_pdf_url", pdf_url(record.arxiv))]
+    authors = [readable(name) for name in record.authors]
+    tags = _scholar(record, title, authors)
     tags += [
         _meta("property", "og:type", "article"),
         _meta("property", "og:title", title),
@@ -67,7 +79,7 @@ def paper_head(paper: Paper, catalog: Catalog, base: str) -> str:
         "headline": title[:110],
         "abstract": readable(record.abstract),
         "url": url,
-        "author": [{"@type": "Person", "name": name} for name in record.authors],
+        "author": [{"@type": "Person", "name": name} for name in authors],
         "keywords": [catalog.tags[t].name for t in paper.tags],
     }
     if record.published or record.arxiv:

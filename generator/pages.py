@@ -199,7 +199,7 @@ def _authors(authors: Sequence[str]) -> str:
     """All the authors; past ``AUTHORS_FOLD`` of them, the first ``AUTHORS_SHOWN`` and a disclosure with the rest."""
     if not authors:
         return ""
-    names = [html_text(name) for name in authors]
+    names = [html_text(readable(name)) for name in authors]
     if len(names) <= AUTHORS_FOLD:
         return f'<p class="papers-authors">{", ".join(names)}</p>\n'
     first, rest = ", ".join(names[:AUTHORS_SHOWN]), ", ".join(names[AUTHORS_SHOWN:])
@@ -232,9 +232,11 @@ def _reading_links(record: Record) -> str:
         buttons += [
             f"[:material-alpha-a-box-outline: arXiv](<{abs_url(record.arxiv)}>){{ .md-button .md-button--primary .papers-link-arxiv }}",
             f"[:material-file-pdf-box: PDF](<{pdf_url(record.arxiv)}>){{ .md-button .papers-link-pdf }}",
-            f"[{LINK_ICONS['huggingface']} Hugging Face](<{hf_url(record.arxiv)}>){{ .md-button .papers-link-huggingface }}",
         ]
-    known = {hf_url(record.arxiv)} if record.arxiv else set()
+    hf = hf_url(record.arxiv) if record.arxiv else None  # None for old-style ids: Hugging Face has no page for them
+    if hf:
+        buttons.append(f"[{LINK_ICONS['huggingface']} Hugging Face](<{hf}>){{ .md-button .papers-link-huggingface }}")
+    known = {hf} if hf else set()
     for link in record.links:
         if link.url not in known:
             label = markdown_text(f"{LINK_LABELS[link.kind]}: {_short(link.url)}")

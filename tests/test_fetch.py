@@ -6,7 +6,9 @@ an empty day is not a failure.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -17,7 +19,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from generator.archive import Archive
-from generator.fetch import USER_AGENT, FetchError, Network, arxiv_by_id, hf_daily
+from generator.fetch import USER_AGENT, ArxivClient, FetchError, Network, arxiv_by_id, hf_daily
+from generator.sources import read_source
 
 HF_ITEMS = json.loads((DATA / "sources" / "hf-daily-2024-03-12.json").read_text(encoding="utf-8"))
 ATOM = (DATA / "sources" / "arxiv-2302.08582-cs-0501001.atom").read_text(encoding="utf-8")
@@ -146,14 +149,107 @@ def test_ids_arxiv_does_not_know_fail_the_fetch(project: Path, httpserver: HTTPS
 def test_arxiv_errors_are_retried_then_reported(httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request("/api/query").respond_with_data("busy", status=503)
     httpserver.expect_ordered_request("/api/query").respond_with_data(ATOM, content_type="application/atom+xml")
-    found, missing = arxiv_by_id(quick(httpserver), ["2302.08582", "cs/0501001"])
+    found, missing = arxiv_by_id(ArxivClient(quick(httpserver)), ["2302.08582", "cs/0501001"])
     assert [f.arxiv for f in found] == ["2302.08582", "cs/0501001"] and missing == []
     httpserver.clear()
     httpserver.expect_request("/api/query").respond_with_data("no", status=429)
     with pytest.raises(FetchError, match=r"rate-limited .*\(4 tries\); wait a few minutes"):
-        arxiv_by_id(quick(httpserver), ["2302.08582"])
+        arxiv_by_id(ArxivClient(quick(httpserver)), ["2302.08582"])
 
 
 def test_a_bad_id_on_the_command_line_is_refused_before_any_request(project: Path) -> None:
     result = papers(project, "fetch", "arxiv", "not-an-id")
     assert result.returncode == 2 and "'not-an-id' is not an arXiv id" in result.stderr
+
+
+# --- found by an independent review ------------------------------------------------------------
+
+
+def test_an_arxiv_answer_cut_short_is_an_error_never_a_shortened_abstract(project: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/query").respond_with_data(ATOM[: ATOM.index("</summary>") - 40], content_type="application/atom+xml")
+    result = papers(project, "fetch", "arxiv", "2302.08582", "--arxiv-api", httpserver.url_for("/api/query"))
+    assert result.returncode == 1 and "the answer is not a complete arXiv feed (line" in result.stderr and "try again later" in result.stderr
+    assert not (project / "archive").exists()
+
+
+def test_an_arxiv_answer_that_is_html_says_so(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/query").respond_with_data("<html><body>Maintenance</body></html>", content_type="text/html")
+    with pytest.raises(FetchError, match=r"is not an Atom feed \(its root is <html>\)"):
+        arxiv_by_id(ArxivClient(quick(httpserver)), ["2302.08582"])
+
+
+def test_acm_and_msc_classes_are_not_taken_for_arxiv_categories(project: Path, httpserver: HTTPServer) -> None:
+    extra = '<category term="68U35" scheme="http://arxiv.org/schemas/atom"/><category term="H.5.4; H.3.5" scheme="http://arxiv.org/schemas/atom"/>'
+    httpserver.expect_request("/api/query").respond_with_data(ATOM.replace("</entry>", extra + "</entry>", 1), content_type="application/atom+xml")
+    assert papers(project, "fetch", "arxiv", "2302.08582", "--arxiv-api", httpserver.url_for("/api/query")).returncode == 0
+    assert papers(project, "check").returncode == 0
+    assert Archive(project / "archive").load()[0].categories == ["cs.CL", "cs.AI", "cs.LG"]
+
+
+def test_one_request_every_few_seconds_whoever_asks(httpserver: HTTPServer) -> None:
+    times: list[float] = []
+
+    def answer(request: Request) -> Response:
+        times.append(time.monotonic())
+        return Response(ATOM, content_type="application/atom+xml")
+
+    httpserver.expect_request("/api/query").respond_with_handler(answer)
+    client = ArxivClient(quick(httpserver, arxiv_delay=0.3))
+    for _ in range(3):
+        arxiv_by_id(client, ["2302.08582"])
+    assert len(times) == 3 and min(b - a for a, b in itertools.pairwise(times)) >= 0.29
+
+
+def test_ids_from_several_files_are_asked_for_once(project: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/query").respond_with_data(ATOM, content_type="application/atom+xml")
+    for name in ("a.txt", "b.txt"):
+        (project / name).write_text("2302.08582\ncs/0501001\n", encoding="utf-8")
+    result = papers(project, "import", str(project / "a.txt"), str(project / "b.txt"), "--arxiv-api", httpserver.url_for("/api/query"))
+    assert result.returncode == 0, result.stderr
+    assert [e[0].args["id_list"] for e in httpserver.log if e[0].path == "/api/query"] == ["2302.08582,cs/0501001"]
+    assert len(Archive(project / "archive").load()) == 2
+
+
+@pytest.mark.parametrize("retry_after", ["nan", "-5", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_an_odd_retry_after_falls_back_to_our_backoff(httpserver: HTTPServer, retry_after: str) -> None:
+    httpserver.expect_request("/api/daily_papers").respond_with_data("slow down", status=429, headers={"Retry-After": retry_after})
+    with pytest.raises(FetchError, match="rate-limited"):
+        hf_daily(quick(httpserver), day=date(2024, 3, 12))
+
+
+def test_json_nested_too_deeply_is_one_clear_error(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/api/daily_papers").respond_with_data("[" * 100_000, content_type="application/json")
+    with pytest.raises(FetchError, match=re.escape("the answer is not JSON (nested too deeply")):
+        hf_daily(quick(httpserver), day=date(2024, 3, 12))
+    saved = tmp_path / "deep.json"
+    saved.write_text("[" * 100_000, encoding="utf-8")
+    assert "nested too deeply" in read_source(saved, today=date(2024, 3, 12)).file_problems[0].message
+
+
+def test_an_item_with_an_empty_title_is_a_problem_not_a_crash(project: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/daily_papers").respond_with_json([{"paper": {"id": "2403.00001", "title": "", "summary": "S"}}])
+    code, _, err = fetch_hf(project, httpserver)
+    assert code == 1 and "Traceback" not in err and "item 0 (2403.00001): has an empty title or summary; remove the item" in err
+
+
+def test_a_server_that_trickles_is_cut_off_at_the_timeout(httpserver: HTTPServer) -> None:
+    def trickle(request: Request) -> Response:
+        def body():
+            for _ in range(20):
+                time.sleep(0.1)
+                yield b" "
+            yield b"[]"
+
+        return Response(body(), content_type="application/json")
+
+    httpserver.expect_request("/api/daily_papers").respond_with_handler(trickle)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"did not answer within 0\.5 s"):
+        hf_daily(quick(httpserver, timeout=0.5, retries=0), day=date(2024, 3, 12))
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_server_that_ignores_the_page_number_is_caught(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/daily_papers").respond_with_json([HF_ITEMS[0]] * 50)
+    with pytest.raises(FetchError, match="page 1 repeats an earlier page"):
+        hf_daily(quick(httpserver), month="2024-03")

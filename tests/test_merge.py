@@ -125,7 +125,7 @@ def test_versions_of_one_paper_are_one_paper(archive: Archive, tmp_path: Path) -
     atom_paper = Found("Pretraining Language Models with Human Preferences", "We pretrain with feedback.", None, None, arxiv="2302.08582")
 
     def lookup(wanted: list[str]) -> tuple[list[Found], list[str]]:
-        assert wanted == ["2302.08582", "2302.08582"]
+        assert wanted == ["2302.08582"]  # asked for once
         return [atom_paper], []
 
     result = import_sources(archive, [ids], today=TODAY, lookup=lookup)
@@ -139,3 +139,49 @@ def test_ids_arxiv_does_not_know_are_problems_with_their_line(archive: Archive, 
     result = import_sources(archive, [ids], today=TODAY, lookup=lambda wanted: ([paper], ["2399.99999"]), skip_invalid=True)
     assert [(p.line, p.message) for p in result.problems] == [(3, "2399.99999: arXiv has no such paper; check the id")]
     assert [r.arxiv for r in archive.load()] == ["2302.08582"]
+
+
+# --- found by an independent review --------------------------------------------------------
+
+
+def test_a_paper_whose_id_contradicts_the_record_is_skipped_not_merged(archive: Archive, tmp_path: Path) -> None:
+    seeded(archive)
+    path = archive.path_for("pretraining-language-models-with-human-preferences")
+    path.write_text(path.read_text().replace("arxiv: null", "arxiv: '2302.99999'"), encoding="utf-8")
+    result = import_sources(archive, [ATOM], today=TODAY, skip_invalid=True)
+    assert [p.message.split(";")[0] for p in result.problems] == [
+        "2302.08582: it is the paper of 'pretraining-language-models-with-human-preferences', whose arXiv id is 2302.99999"
+    ]
+    record = by_id(archive)["pretraining-language-models-with-human-preferences"]
+    assert record.arxiv == "2302.99999" and record.categories == [] and record.authors == []  # nothing of the other paper
+
+
+def test_a_table_row_that_contradicts_the_record_is_a_problem(archive: Archive, tmp_path: Path) -> None:
+    from generator.ingest import plan_merges
+    from generator.records import Source
+
+    seeded(archive)
+    path = archive.path_for(FASTSPEECH)
+    path.write_text(path.read_text().replace("arxiv: null", "arxiv: '2006.04558'"), encoding="utf-8")
+    row = Found("t", "", None, 3, arxiv="2006.99999", authors=("X",))
+    result = plan_merges(archive.load(), [(FASTSPEECH, row)], Source("t.tsv", TODAY))
+    assert result.updated == {}
+    assert [p.message for p in result.problems] == [f"{FASTSPEECH}: its arXiv id is 2006.04558, not 2006.99999; fix the one that is wrong"]
+
+
+def test_a_later_versions_abstract_completes_the_record_instead_of_adding_one(archive: Archive, tmp_path: Path) -> None:
+    seeded(archive)
+    revised = tmp_path / "revised.atom"
+    revised.write_text(ATOM.read_text().replace("Language models (LMs) are pretrained", "Language models (LMs) are usually pretrained"), encoding="utf-8")
+    result = import_sources(archive, [revised], today=TODAY)
+    assert "pretraining-language-models-with-human-preferences" in result.updated
+    assert len(by_id(archive)) == 87 + 1  # the old-style fixture paper only
+
+
+def test_a_source_value_that_would_break_the_archive_is_a_problem_not_a_record(archive: Archive, tmp_path: Path) -> None:
+    odd = Found("A Title", "An abstract long enough to be one.", None, 4, arxiv="2302.08582", authors=("Fine",), categories=("not a category!",))
+    ids = tmp_path / "ids.txt"
+    ids.write_text("2302.08582\n", encoding="utf-8")
+    result = import_sources(archive, [ids], today=TODAY, lookup=lambda wanted: ([odd], []), skip_invalid=True)
+    assert [p.message.split(": ", 2)[1] for p in result.problems] == ["categories"]
+    assert archive.load() == []

@@ -81,3 +81,15 @@ def test_pager_stays_small_however_many_pages() -> None:
     middle = pages["papers/page/250.md"]
     assert middle.count("](") <= 1 + 7 + 2 + 2  # the paper, a window of page numbers, first/last, newer/older
     assert "[← Newer](249.md)" in middle and "[Older →](251.md)" in middle and "[1](../index.md)" in middle
+
+
+def test_old_style_ids_get_no_hugging_face_button_and_citations_need_authors() -> None:
+    from generator.identity import bibtex_entry
+
+    old = make_record("old-one", "Old One", arxiv="cs/0501001", authors=[])
+    page = generate(SETTINGS, [old]).pages["papers/old-one.md"]
+    assert "huggingface.co/papers" not in page and "arxiv.org/abs/cs/0501001" in page
+    assert "citation_title" not in generate(SETTINGS, [old]).heads["papers/old-one.md"]  # no authors: Scholar would refuse it
+    entry = bibtex_entry(title="Ends with \\", authors=["Barnes and Noble"], arxiv_id="cs/0501001", published=None, primary_category=None)
+    assert "title = {Ends with}" in entry and "author = {{Barnes and Noble}}" in entry and "year = {2005}" in entry
+    assert "author" not in bibtex_entry(title="T", authors=[], arxiv_id="2305.13169", published=None, primary_category=None)

@@ -52,7 +52,8 @@ def test_the_seed_listing_is_recognised_as_a_listing() -> None:
         ("https://huggingface.co/papers/2305.13169", "2305.13169"),
         ("0704.0001", "0704.0001"),
         ("cs/0501001v2", "cs/0501001"),
-        ("http://arxiv.org/abs/math.GT/0309136", "math.GT/0309136"),
+        ("http://arxiv.org/abs/math.GT/0309136", "math/0309136"),  # the subject class is not part of the id
+        ("MATH.gt/0309136v2", "math/0309136"),
         ("2305.1316", "2305.1316"),
         ("2305.131690", None),
         ("12345.6789", None),
@@ -159,3 +160,23 @@ def test_bibtex_entries_with_an_abstract_are_read_the_others_looked_up() -> None
     assert fastspeech.authors[:2] == ("Yi Ren", "Chenxu Hu") and fastspeech.categories == ("eess.AS",)
     assert source.wanted == [("2302.08582", 40)]
     assert [(p.line, p.message.split(" has ")[0]) for p in source.problems] == [(48, "the entry 'noeprint2020'")]
+
+
+def test_bibtex_braces_protecting_case_go_command_braces_stay_and_names_read_as_prose(tmp_path: Path) -> None:
+    bib = tmp_path / "odd.bib"
+    bib.write_text(
+        '@misc{a,\n  title = {{BERT} and \\emph{Emph}: {T}he {M}odel},\n  author = {{Barnes and Noble} and M{\\"u}ller, Hans},\n'
+        "  eprint = {2305.13169},\n  abstract = {An abstract.}\n}\n@misc{a,\n  title = {Again},\n  eprint = {2305.13170}\n}\n",
+        encoding="utf-8",
+    )
+    source = read(bib)
+    (entry,) = source.entries
+    assert entry.title == "BERT and \\emph{Emph}: The Model" and entry.authors == ("Barnes and Noble", "Hans Müller")
+    assert [p.message.split(";")[0] for p in source.problems] == ["the key 'a' is used by an earlier entry too"]
+
+
+def test_id_lists_with_a_bom_trailing_commas_and_comments_after_addresses(tmp_path: Path) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_bytes("\ufeff2305.13169,\nhttps://arxiv.org/abs/2302.08582v2 # the preferences paper\nmath.GT/0309136\n".encode())
+    assert detect_format(ids.read_bytes()) == "ids"
+    assert read(ids).wanted == [("2305.13169", 1), ("2302.08582", 2), ("math/0309136", 3)]

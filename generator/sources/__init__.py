@@ -13,7 +13,6 @@ the archive or the network.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -98,23 +97,20 @@ def line_of(text: str, needle: str) -> int | None:
     return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
-_ID_LINE_RE = re.compile(r"^\s*(?:arxiv:|https?://|(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\s*(?:#.*)?$)", re.IGNORECASE)
+_ID_LINE_RE = re.compile(r"^\s*(?:arxiv:|https?://|(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?[,;.]?\s*(?:#.*)?$)", re.IGNORECASE)
 
 
 def detect_format(raw: bytes) -> str:
     """Which reader a file needs, recognised by its content (``--format`` overrides)."""
     head = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"[", b"{")):
-        try:
-            json.loads(raw)
-            return "hf"
-        except ValueError:
-            pass
+        return "hf"  # whatever is wrong with it, the JSON reader says best
     if head.startswith(b"<") and b"<feed" in raw[:4096]:
         return "atom"
     if head.startswith((b"@", b"%")) and re.search(rb"@\w+\s*\{", raw[:4096]):
         return "bibtex"
-    lines = [line for line in raw[:65536].decode("utf-8", "replace").splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    text = raw[:65536].decode("utf-8-sig", "replace")
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if lines and all(_ID_LINE_RE.match(line) for line in lines):
         return "ids"
     return "listing"

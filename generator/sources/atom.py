@@ -16,15 +16,23 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import Problem
-from ..identity import parse_arxiv_id
+from ..identity import CATEGORY_RE, parse_arxiv_id
 from . import Found, SourceFile, one_line, text_problem
 
 _NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
 
 
+class _Markup(ValueError):
+    """Markup where plain text belongs: an entity, a comment or an element inside a title or summary."""
+
+
 def _text(element: etree._Element, path: str) -> str:
     found = element.find(path, _NS)
-    return found.text or "" if found is not None else ""
+    if found is None:
+        return ""
+    if len(found):  # lxml's .text stops at the first child: reading on would silently cut the text
+        raise _Markup(f"<{etree.QName(found).localname}> holds markup (an entity, a comment or an element) where plain text belongs")
+    return found.text or ""
 
 
 def _published(value: str) -> date | None:
@@ -35,13 +43,22 @@ def _published(value: str) -> date | None:
 
 
 def _categories(entry: etree._Element) -> tuple[str, ...]:
+    """arXiv categories, primary first; ACM and MSC classes (``H.5.4``, ``68U35``), which the API lists too, are not kept."""
     primary = entry.find("arxiv:primary_category", _NS)
     terms = [primary.get("term")] if primary is not None else []
     terms += [c.get("term") for c in entry.findall("atom:category", _NS)]
-    return tuple(dict.fromkeys(t for t in terms if t))
+    return tuple(dict.fromkeys(t for t in terms if t and CATEGORY_RE.match(t)))
 
 
 def _entry(entry: etree._Element, file: str, problems: list[Problem]) -> Found | None:
+    try:
+        return _read_entry(entry, file, problems)
+    except _Markup as exc:
+        problems.append(Problem(file, entry.sourceline, f"{exc}; save the API's response unchanged"))
+        return None
+
+
+def _read_entry(entry: etree._Element, file: str, problems: list[Problem]) -> Found | None:
     line = entry.sourceline
     raw_id = _text(entry, "atom:id").strip()
     title = one_line(_text(entry, "atom:title"))
@@ -74,21 +91,28 @@ def _entry(entry: etree._Element, file: str, problems: list[Problem]) -> Found |
     )
 
 
-def read_atom(path: Path) -> SourceFile:
-    """Read a saved arXiv API response."""
-    source = SourceFile(file=path.name)
+def parse_atom(content: bytes, file: str, name: str) -> SourceFile:
+    """Read an arXiv API response: from a saved file (``read_atom``) or from the network (``fetch.py``)."""
+    source = SourceFile(file=name)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        root = etree.parse(str(path), parser).getroot()
+        root = etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
-        source.file_problems.append(Problem(str(path), exc.lineno, f"is not well-formed XML ({exc.msg}); save the API's response unchanged"))
+        source.file_problems.append(Problem(file, exc.lineno, f"is not well-formed XML ({exc.msg}); save the API's response unchanged"))
         return source
-    if root.tag != f"{{{_NS['atom']}}}feed":
-        source.file_problems.append(Problem(str(path), root.sourceline, f"is not an Atom feed (its root is <{etree.QName(root).localname}>)"))
+    if root is None or root.tag != f"{{{_NS['atom']}}}feed":
+        tag = etree.QName(root).localname if root is not None else "nothing"
+        source.file_problems.append(Problem(file, getattr(root, "sourceline", None), f"is not an Atom feed (its root is <{tag}>)"))
         return source
     for element in root.findall("atom:entry", _NS):
-        found = _entry(element, str(path), source.problems)
+        found = _entry(element, file, source.problems)
         if found is not None:
             source.entries.append(found)
+    return source
+
+
+def read_atom(path: Path) -> SourceFile:
+    """Read a saved arXiv API response."""
+    source = parse_atom(path.read_bytes(), str(path), path.name)
     source.check_nonempty(path, "the feed has no <entry>")
     return source

@@ -13,16 +13,45 @@ import re
 from pathlib import Path
 
 import bibtexparser
+from bibtexparser.model import DuplicateBlockKeyBlock
 
 from ..errors import Problem
 from ..identity import CATEGORY_RE, parse_arxiv_id
+from ..text import readable
 from . import Found, SourceFile, decode, one_line, text_problem
 
-_BRACES_RE = re.compile(r"(?<!\\)[{}]")
+_COMMAND_RE = re.compile(r"\\(?:[A-Za-z]+|[^A-Za-z\s])$")
 
 
 def _plain(value: str) -> str:
-    return one_line(_BRACES_RE.sub("", value))
+    """Drop the braces that only protect case (``{BERT}``); keep those of commands (``\\emph{x}``, ``\\"{u}``)."""
+    out: list[str] = []
+    kept: list[bool] = []
+    for i, char in enumerate(value):
+        escaped = i > 0 and value[i - 1] == "\\" and (i < 2 or value[i - 2] != "\\")
+        if char == "{" and not escaped:
+            kept.append(bool(_COMMAND_RE.search("".join(out[-30:]))))
+            if kept[-1]:
+                out.append(char)
+        elif char == "}" and not escaped and kept:
+            if kept.pop():
+                out.append(char)
+        else:
+            out.append(char)
+    return one_line("".join(out))
+
+
+def _split_authors(value: str) -> list[str]:
+    """``A and B`` at brace depth 0 only: ``{Barnes and Noble}`` is one author."""
+    names, depth, start = [], 0, 0
+    for match in re.finditer(r"[{}]|\s+and\s+", value):
+        token = match.group()
+        if token in "{}":
+            depth += 1 if token == "{" else -1
+        elif depth == 0:
+            names.append(value[start : match.start()])
+            start = match.end()
+    return [*names, value[start:]]
 
 
 def _person(name: str) -> str:
@@ -36,7 +65,8 @@ def _person(name: str) -> str:
 
 
 def _authors(value: str) -> tuple[str, ...]:
-    return tuple(_person(_plain(a)) for a in re.split(r"\s+and\s+", value) if _plain(a))
+    """Names as written in prose: ``Family, Given`` turned round, LaTeX accents made characters (``M{\\"u}ller`` -> Müller)."""
+    return tuple(readable(_person(_plain(a))) for a in _split_authors(value) if _plain(a))
 
 
 def read_bibtex(path: Path) -> SourceFile:
@@ -47,7 +77,11 @@ def read_bibtex(path: Path) -> SourceFile:
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # its failures are reported below, with their line
     library = bibtexparser.parse_string(text)
     for block in library.failed_blocks:
-        source.problems.append(Problem(str(path), block.start_line + 1, "this BibTeX entry cannot be parsed (unbalanced braces or quotes?); fix or delete it"))
+        if isinstance(block, DuplicateBlockKeyBlock):
+            what = f"the key {block.key!r} is used by an earlier entry too; give each entry its own key"
+        else:
+            what = "this BibTeX entry cannot be parsed (unbalanced braces or quotes?); fix or delete it"
+        source.problems.append(Problem(str(path), block.start_line + 1, what))
     for entry in library.entries:
         fields = {f.key.lower(): f.value for f in entry.fields if isinstance(f.value, str)}
         line = entry.start_line + 1

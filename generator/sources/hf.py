@@ -49,7 +49,7 @@ def _paper_of(item: Any, index: int) -> dict[str, Any]:
     paper = item.get("paper", item) if isinstance(item, dict) else None
     if not isinstance(paper, dict) or not all(isinstance(paper.get(k), str) for k in ("id", "summary")):
         raise ShapeChanged(f"item {index} has no paper with a text 'id' and 'summary'")
-    if not isinstance(paper.get("title", item.get("title")), str):
+    if not isinstance(paper.get("title") or item.get("title") or "", str):
         raise ShapeChanged(f"item {index} has no text 'title'")
     authors = paper.get("authors", [])
     if not isinstance(authors, list) or not all(isinstance(a, dict) and isinstance(a.get("name"), str) for a in authors):
@@ -77,7 +77,7 @@ def found_in(items: list[dict[str, Any]], file: str, text: str, problems: list[P
         if arxiv is None:
             problems.append(Problem(file, line, f"item {index}: {paper['id']!r} is not an arXiv id; remove the item or fix its id"))
             continue
-        title = one_line(paper.get("title") or item["title"])
+        title = one_line(paper.get("title") or item.get("title") or "")
         abstract = one_line(paper["summary"])
         authors = tuple(one_line(a["name"]) for a in paper.get("authors", []) if a["name"].strip())
         bad = [text_problem(file, line, f"item {index} ({arxiv})", t) for t in (title, abstract, *authors)]
@@ -109,6 +109,9 @@ def read_hf(path: Path) -> SourceFile:
         return source
     try:
         items = items_of(json.loads(text))
+    except RecursionError:
+        source.file_problems.append(Problem(str(path), None, f"is not {SHAPE} (it is nested too deeply)"))
+        return source
     except json.JSONDecodeError as exc:
         source.file_problems.append(Problem(str(path), exc.lineno, f"is not valid JSON ({exc.msg}); save the API's response unchanged"))
         return source

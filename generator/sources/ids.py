@@ -2,11 +2,13 @@
 
 ``2305.13169``, ``arXiv:2305.13169v2``, ``https://arxiv.org/abs/cs/0501001``,
 ``https://huggingface.co/papers/2305.13169``. Blank lines and ``#`` comments
-are skipped. The ids are then looked up through the arXiv API (``ingest.py``).
+(at the start of a line, or after a space) are skipped, and so is a comma or
+semicolon after an id. The ids are then looked up through the arXiv API (``ingest.py``).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import Problem
@@ -20,7 +22,8 @@ def read_ids(path: Path) -> SourceFile:
     if text is None:
         return source
     for number, line in enumerate(text.splitlines(), start=1):
-        content = line.split("#", 1)[0].strip() if not line.lstrip().startswith("http") else line.strip()
+        # A comment starts the line or follows a space: an address's own #fragment stays.
+        content = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip().rstrip(",;.")
         if not content:
             continue
         arxiv = parse_arxiv_id(content)
