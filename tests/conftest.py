@@ -20,6 +20,11 @@ from generator.archive import Archive
 from generator.records import Record
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# No test reaches the real network: unless a test names its local server, the papers command
+# (in this process or in any it starts) asks the discard port, where nothing answers.
+os.environ["PAPERS_HF_ENDPOINT"] = "http://127.0.0.1:9"
+os.environ["PAPERS_ARXIV_API"] = "http://127.0.0.1:9/api/query"
 SEED = ROOT / "listings" / "hf-papers-listing-mar-12.txt"
 GOLDEN = Path(__file__).parent / "golden"
 DATA = Path(__file__).parent / "data"
