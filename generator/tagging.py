@@ -16,12 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+try:  # the regular-expression parser: re._parser since Python 3.11, sre_parse before
+    from re import _constants as _sre
+    from re import _parser
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _parser  # type: ignore[no-redef]
+
 from .cache import read_entry, write_entry
 from .errors import PapersError, read_yaml
 from .records import TAG_RE
 from .text import readable
 
-TAGGER_VERSION = "1"  # bump when the scoring rules below change, to invalidate cached tags
+TAGGER_VERSION = "2"  # bump when the scoring rules below change, to invalidate cached tags
 STRENGTHS = {"title": 2.0, "decisive": 2.0, "strong": 1.0, "weak": 0.5}
 TITLE_ONLY = "title"  # terms that are evidence only in a title ("A Survey of…")
 TITLE_FACTOR = 1.0
@@ -62,8 +69,37 @@ class TagRule:
     implies: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     threshold: float = 1.0
-    title_regex: re.Pattern[str] | None = None
-    abstract_regex: re.Pattern[str] | None = None
+    #: Per term, lower-case texts one of which its every match contains (None: no such texts).
+    needles: tuple[frozenset[str] | None, ...] = ()
+    #: Per exclude pattern, the same.
+    exclude_needles: tuple[frozenset[str] | None, ...] = ()
+    #: Scanners for the terms a text may hold, by field and term indexes: built as texts ask for them.
+    _scanners: dict[tuple[str, tuple[int, ...]], re.Pattern[str] | None] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _by_field: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def scanner(self, where: str, present: frozenset[str] | set[str]) -> re.Pattern[str] | None:
+        """One alternation of the terms that may occur in a text holding the needles ``present``.
+
+        A term none of whose needles the text holds cannot match it, so leaving it
+        out changes no match: at each position the first matching alternative is
+        the same. Scanning for three terms instead of thirty is what makes tagging fast.
+        """
+        candidates, always, every_needle = self._field_needles(where)
+        if not always and every_needle.isdisjoint(present):  # the common case: nothing of this tag here
+            return None
+        indexes = tuple(i for i, needles in candidates if needles is None or not needles.isdisjoint(present))
+        key = (where, indexes)
+        if key not in self._scanners:
+            self._scanners[key] = _combined(self.terms, list(indexes))
+        return self._scanners[key]
+
+    def _field_needles(self, where: str) -> tuple[list[tuple[int, frozenset[str] | None]], bool, frozenset[str]]:
+        """The terms that apply to a field with their needles, whether one has none, and all their needles."""
+        if where not in self._by_field:
+            candidates = [(i, n) for i, (t, n) in enumerate(zip(self.terms, self.needles, strict=True)) if where == "title" or not t.title_only]
+            every = frozenset().union(*(n for _, n in candidates if n))
+            self._by_field[where] = (candidates, any(n is None for _, n in candidates), every)
+        return self._by_field[where]
 
 
 @dataclass(frozen=True)
@@ -73,6 +109,22 @@ class Taxonomy:
     rules: dict[str, TagRule]
     aliases: dict[str, str]
     path: Path
+    #: Every needle of every tag (see ``TagRule.needles``), each looked for once per text.
+    all_needles: tuple[str, ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = {n for rule in self.rules.values() for group in (*rule.needles, *rule.exclude_needles) if group for n in group}
+        object.__setattr__(self, "all_needles", tuple(sorted(found)))
+
+    def needles_in(self, text: str) -> set[str]:
+        """The needles a text holds (case aside): what decides which terms are worth a scan.
+
+        A needle's first two or three characters must be among the text's own
+        before it is looked for: hundreds of substring searches become set lookups.
+        """
+        lowered = text.lower()
+        grams = {lowered[i : i + 3] for i in range(len(lowered))} | {lowered[i : i + 2] for i in range(len(lowered))}
+        return {needle for needle in self.all_needles if needle[:3] in grams and needle in lowered}
 
     def resolve(self, slug: str) -> str | None:
         """The current slug for ``slug`` (itself, or the tag it was renamed to); None if unknown."""
@@ -120,6 +172,40 @@ def _combined(terms: tuple[Term, ...], indexes: list[int]) -> re.Pattern[str] | 
     return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
 
 
+def _needles(items: Any) -> frozenset[str] | None:
+    """Texts one of which every match of a parsed pattern contains (lower-cased), or None if there are none.
+
+    Runs of literal characters are needles; a group, a repeat of at least one,
+    or an alternation whose every branch has needles gives its own. Of all the
+    candidates, the one whose shortest needle is longest is kept.
+    """
+    candidates: list[frozenset[str]] = []
+    run = ""
+    for op, av in [*items, (None, None)]:
+        if op is _sre.LITERAL and av < 128:
+            run += chr(av).lower()
+            continue
+        if len(run) >= 2:
+            candidates.append(frozenset([run]))
+        run = ""
+        inner: frozenset[str] | None = None
+        if op is _sre.SUBPATTERN:  # a group is matched whole
+            inner = _needles(av[-1])
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            inner = _needles(av[2])
+        elif op is _sre.BRANCH:
+            branches = [_needles(branch) for branch in av[1]]
+            inner = frozenset().union(*branches) if all(branches) else None  # type: ignore[arg-type]
+        if inner:
+            candidates.append(inner)
+    return max(candidates, key=lambda needles: min(map(len, needles)), default=None)
+
+
+def needles_of(pattern: str) -> frozenset[str] | None:
+    """Lower-case texts one of which every match of ``pattern`` contains, or None."""
+    return _needles(_parser.parse(pattern, re.IGNORECASE))
+
+
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
     try:
         return re.compile(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE)
@@ -152,6 +238,7 @@ def _rule(data: Any, index: int, file: str, default_threshold: float) -> TagRule
     evidence = data.get("evidence") or {}
     if not isinstance(evidence, dict) or set(evidence) - set(STRENGTHS):
         raise TaxonomyError(f"{where}.evidence: expected a mapping with keys {', '.join(STRENGTHS)}")
+    excludes = _strings(data.get("exclude"), f"{where}.exclude")
     terms = tuple(
         Term(p, STRENGTHS[strength], strength == TITLE_ONLY)
         for strength in STRENGTHS
@@ -166,9 +253,9 @@ def _rule(data: Any, index: int, file: str, default_threshold: float) -> TagRule
         name=data["name"].strip(),
         description=data["description"].strip(),
         terms=terms,
-        title_regex=_combined(terms, list(range(len(terms)))),
-        abstract_regex=_combined(terms, [i for i, t in enumerate(terms) if not t.title_only]),
-        exclude=tuple(_compile(p, f"{where}.exclude") for p in _strings(data.get("exclude"), f"{where}.exclude")),
+        needles=tuple(needles_of(t.pattern) for t in terms),
+        exclude=tuple(_compile(p, f"{where}.exclude") for p in excludes),
+        exclude_needles=tuple(needles_of(p) for p in excludes),
         implies=tuple(_strings(data.get("implies"), f"{where}.implies")),
         aliases=tuple(_strings(data.get("aliases"), f"{where}.aliases")),
         threshold=float(threshold),
@@ -214,18 +301,19 @@ def _in_passing(text: str, start: int, end: int) -> bool:
     return bool(_PASSING_BEFORE.search(clause)) or bool(_PASSING_AFTER.match(text[end:]))
 
 
-def _blank(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
-    """``text`` with every excluded phrase replaced by spaces (offsets unchanged)."""
-    for pattern in patterns:
-        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+def _blank(text: str, rule: TagRule, present: frozenset[str] | set[str]) -> str:
+    """``text`` with every excluded phrase replaced by spaces (offsets unchanged); only patterns that may occur run."""
+    for pattern, needles in zip(rule.exclude, rule.exclude_needles, strict=True):
+        if needles is None or not needles.isdisjoint(present):
+            text = pattern.sub(lambda m: " " * len(m.group(0)), text)
     return text
 
 
-def _score_field(rule: TagRule, text: str, where: str) -> list[Finding]:
-    regex = rule.title_regex if where == "title" else rule.abstract_regex
+def _score_field(rule: TagRule, text: str, where: str, present: frozenset[str] | set[str]) -> list[Finding]:
+    regex = rule.scanner(where, present)
     if regex is None:
         return []
-    text = _blank(text, rule.exclude)
+    text = _blank(text, rule, present)
     counted: dict[int, int] = {}
     passing: dict[int, int] = {}
     for match in regex.finditer(text):
@@ -246,9 +334,10 @@ def _score_field(rule: TagRule, text: str, where: str) -> list[Finding]:
 def explain(taxonomy: Taxonomy, title: str, abstract: str) -> list[Verdict]:
     """A verdict for every tag, in taxonomy order: the evidence found, its score and the threshold."""
     title, abstract = readable(title), readable(abstract)
+    in_title, in_abstract = taxonomy.needles_in(title), taxonomy.needles_in(abstract)
     verdicts = {}
     for rule in taxonomy.rules.values():
-        findings = _score_field(rule, title, "title") + _score_field(rule, abstract, "abstract")
+        findings = _score_field(rule, title, "title", in_title) + _score_field(rule, abstract, "abstract", in_abstract)
         score = round(sum(f.points for f in findings), 3)
         verdicts[rule.slug] = Verdict(rule.slug, score, rule.threshold, findings)
     for rule in taxonomy.rules.values():

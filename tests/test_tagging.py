@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from generator.catalog import curated_tags
 from generator.config import DEFAULT_TAXONOMY, Settings
 from generator.errors import ProblemsError
 from generator.site import generate
-from generator.tagging import TaxonomyError, auto_tags, explain, format_explanation, load_taxonomy, tag_all
+from generator.tagging import TaxonomyError, auto_tags, explain, format_explanation, load_taxonomy, needles_of, tag_all
 
 TAXONOMY = load_taxonomy(DEFAULT_TAXONOMY)
 CASES = yaml.safe_load((DATA / "tagging" / "cases.yaml").read_text(encoding="utf-8"))
@@ -159,3 +160,30 @@ def test_non_utf8_taxonomy_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe")
     with pytest.raises(TaxonomyError, match="not UTF-8"):
         load_taxonomy(path)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needles"),
+    [
+        ("text-to-image", {"text-to-image"}),
+        ("(semantic|instance|image|medical image) segmentation", {" segmentation"}),
+        ("(?-i:LSUN|CelebA(-HQ)?|FFHQ|MNIST)", {"lsun", "celeba", "ffhq", "mnist"}),
+        ("denois\\w+ images?", {"denois"}),
+        ("(?-i:QA)", {"qa"}),
+        ("\\w+ization", {"ization"}),
+        ("(\\w+[- ]){0,4}benchmark", {"benchmark"}),
+        ("x?\\w+", None),  # nothing every match must hold: the term is always scanned
+    ],
+)
+def test_needles_are_texts_every_match_holds(pattern: str, needles: set[str] | None) -> None:
+    assert needles_of(pattern) == (None if needles is None else frozenset(needles))
+
+
+def test_skipping_terms_a_text_cannot_hold_changes_no_tag() -> None:
+    """The fast path (scan only for terms whose needles the text holds) against a full scan of every term."""
+    rules = {slug: dataclasses.replace(rule, needles=tuple(None for _ in rule.terms)) for slug, rule in TAXONOMY.rules.items()}
+    full_scan = dataclasses.replace(TAXONOMY, rules=rules)
+    labelled = yaml.safe_load((DATA / "tagging" / "labelled.yaml").read_text(encoding="utf-8"))
+    papers = [(r.title, r.abstract) for r in Archive(ROOT / "archive").load()] + [(p["title"], p["abstract"]) for p in labelled["papers"]]
+    papers += [(case[side]["title"], case[side]["abstract"]) for case in CASES for side in ("positive", "negative")]
+    assert [explain(TAXONOMY, *p) for p in papers] == [explain(full_scan, *p) for p in papers]
