@@ -28,7 +28,7 @@ from .errors import PapersError, read_yaml
 from .records import TAG_RE
 from .text import readable
 
-TAGGER_VERSION = "2"  # bump when the scoring rules below change, to invalidate cached tags
+TAGGER_VERSION = "1"  # bump when the scoring rules below change, to invalidate cached tags
 STRENGTHS = {"title": 2.0, "decisive": 2.0, "strong": 1.0, "weak": 0.5}
 TITLE_ONLY = "title"  # terms that are evidence only in a title ("A Survey of…")
 TITLE_FACTOR = 1.0
