@@ -1,77 +1,133 @@
-"""Benchmark whole-site builds: `mkdocs build --strict` of synthetic archives of growing size.
+"""Benchmark whole-site builds: ours against plain MkDocs building the same pages, at growing sizes.
 
-    .venv/bin/python scripts/bench_build.py [--papers 87 1000 2000 5000]
+    .venv/bin/python scripts/bench_build.py [--papers 1000 10000] [--seed 7]
 
-Each size gets a fresh folder with the project's mkdocs.yml and docs/ and an archive of
-N papers (the seed's records, repeated with new ids and dates over several months). It
-prints build time (cold: no cache; warm: cached tags and related papers), pages and
-size, so growth can be read off: it should stay linear in the number of papers.
+Each size gets a fresh folder with the project's mkdocs.yml and docs/ and a
+synthetic archive of N papers. The synthetic papers read like real ones without
+repeating the seed: every title and abstract is made of sentences and words
+drawn (with a fixed seed) from all the seed papers, so the vocabulary grows with
+the archive as a real one's does. The arXiv ids, authors and dates vary too.
+
+For each size it prints:
+- cold: `mkdocs build --strict` with no cache (tags and related papers computed);
+- warm: the same build again, with the cache;
+- plain: `papers generate` writes the very same pages, then a bare MkDocs (the
+  same theme and extensions, no papers plugin) builds them: MkDocs' own cost;
+- ratio: cold / plain (issue 10's budget: at most 1.3 at 10,000 papers);
+- peak memory (RSS) of the cold build, pages, site size and bytes per paper.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
+import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 
-def make_archive(target: Path, n: int) -> None:
+def make_archive(target: Path, n: int, seed: int = 7) -> None:
+    """``n`` synthetic papers, deterministic for a seed, written as one import."""
     from generator.archive import Archive
+    from generator.records import Record, Source, base_id, unique_id
 
-    seed = Archive(ROOT / "archive").load()
-    records = []
+    papers = Archive(ROOT / "archive").load()
+    rng = random.Random(seed)
+    sentences = [s for p in papers for s in re.split(r"(?<=[.!?])\s+", p.abstract) if len(s.split()) > 4]
+    words = sorted({w for p in papers for w in re.findall(r"[A-Za-z][a-z]{3,}", p.abstract)})
+    names = sorted({a for p in papers for a in p.authors}) or ["A. Author"]
+    records, taken = [], set()
     for i in range(n):
-        base = seed[i % len(seed)]
-        copy = i // len(seed)
+        title = " ".join(rng.choice(words).capitalize() if k == 0 else rng.choice(words) for k in range(rng.randint(4, 11)))
+        abstract = " ".join(_vary(rng.choice(sentences), words, rng) for _ in range(rng.randint(4, 9)))
+        record_id = unique_id(base_id(title, abstract), taken)
+        taken.add(record_id)
+        added = date(2026, 3, 12) - timedelta(days=i // 40)  # about 40 a day, as a busy daily listing
         records.append(
-            dataclasses.replace(
-                base,
-                id=base.id if copy == 0 else f"{base.id[:70].rstrip('-')}-{copy}",
-                title=base.title if copy == 0 else f"{base.title} ({copy})",
-                abstract=base.abstract if copy == 0 else f"{base.abstract} Variant {copy}.",
-                added=base.added - timedelta(days=copy),
+            Record(
+                id=record_id,
+                title=title,
+                abstract=abstract,
+                added=added,
+                sources=[Source("synthetic.txt", added)],
+                arxiv=f"{added.strftime('%y%m')}.{10000 + i % 90000:05d}",
+                authors=rng.sample(names, k=min(len(names), rng.randint(1, 14))),
+                published=added - timedelta(days=rng.randint(0, 30)),
             )
         )
     Archive(target / "archive").add(records)
 
 
-def build(project: Path) -> float:
+def _vary(sentence: str, words: list[str], rng: random.Random) -> str:
+    """A seed sentence with about one word in six replaced: new text, same shape."""
+    return " ".join(rng.choice(words) if len(w) > 4 and rng.random() < 0.17 else w for w in sentence.split())
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Seconds and peak memory (bytes) of one command; it must succeed."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(project / "mkdocs.yml")], env=env, capture_output=True, text=True
-    )
-    if result.returncode:
-        raise SystemExit(f"build of {project} failed:\n{result.stderr[-3000:]}")
-    return time.perf_counter() - start
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{process.stderr.read()[-3000:] if process.stderr else ''}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def mkdocs(project: Path, config: str = "mkdocs.yml") -> tuple[float, int]:
+    return run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(project / config)], project)
+
+
+def plain_build(project: Path) -> float:
+    """The same pages as ours, built by MkDocs alone: `papers generate`, then a bare config."""
+    docs = project / "plain-docs"
+    run([sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), "generate", "--out", str(docs)], project)
+    for page in (project / "docs").rglob("*"):
+        if page.is_file() and not (docs / page.relative_to(project / "docs")).exists():
+            (docs / page.relative_to(project / "docs")).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(page, docs / page.relative_to(project / "docs"))
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    config = re.sub(r"\n  - papers:\n(    .*\n)+", "\n", config) + "docs_dir: plain-docs\nsite_dir: plain-site\n"
+    (project / "plain.yml").write_text(config, encoding="utf-8")
+    return mkdocs(project, "plain.yml")[0]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--papers", type=int, nargs="+", default=[87, 1000, 2000, 5000])
+    parser.add_argument("--papers", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    print(f"{'papers':>7} {'cold (s)':>9} {'warm (s)':>9} {'HTML pages':>10} {'site (MB)':>9} {'largest page (KB)':>17}")
+    print(
+        f"{'papers':>7} {'cold (s)':>9} {'warm (s)':>9} {'plain (s)':>9} {'ratio':>6} {'peak (MB)':>9} "
+        f"{'HTML pages':>10} {'site (MB)':>9} {'KB/paper':>8} {'largest (KB)':>12}"
+    )
     for n in args.papers:
         with tempfile.TemporaryDirectory() as folder:
             project = Path(folder)
             shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
             shutil.copytree(ROOT / "docs", project / "docs")
-            make_archive(project, n)
-            cold = build(project)
-            warm = build(project)
+            make_archive(project, n, args.seed)
+            cold, peak = mkdocs(project)
+            warm, _ = mkdocs(project)
+            plain = plain_build(project)
             pages = list((project / "site").rglob("*.html"))
             size = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())
             largest = max(p.stat().st_size for p in pages)
-            print(f"{n:7} {cold:9.1f} {warm:9.1f} {len(pages):10} {size / 2**20:9.1f} {largest / 1024:17.0f}")
+            print(
+                f"{n:7} {cold:9.1f} {warm:9.1f} {plain:9.1f} {cold / plain:6.2f} {peak / 2**20:9.0f} "
+                f"{len(pages):10} {size / 2**20:9.1f} {size / n / 1024:8.1f} {largest / 1024:12.0f}",
+                flush=True,
+            )
     return 0
 
 
