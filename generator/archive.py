@@ -84,9 +84,6 @@ class Edit:
     fill: dict[str, Any] = field(default_factory=dict)
     append: dict[str, list[Any]] = field(default_factory=dict)
 
-    def __bool__(self) -> bool:
-        return bool(self.fill or any(self.append.values()))
-
 
 def _round_trip() -> YAML:
     rt = YAML(typ="rt")
