@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install site serve test lint format check golden clean linkcheck lock system-deps
+.PHONY: install browser site serve test lint format check golden clean linkcheck lock system-deps
 
 # Installs exactly the pinned, hashed versions of requirements.lock, then the project itself
 # (-qq: setuptools' notes about editable installs are not problems and would bury real ones).
@@ -34,7 +34,16 @@ system-deps:  ## install the Debian packages the tests use (as root; otherwise t
 	  else echo "not installed: $$missing (sudo apt-get install $$missing); the tests that need it are skipped"; fi; \
 	fi
 
-test: $(STAMP) system-deps  ## lint and every test, end-to-end builds included
+# A Chromium for the browser tests: Debian's where it runs (installed with apt-get as root here);
+# elsewhere (GitHub's runners: not root, and Ubuntu's chromium is a snap stub that does not run)
+# the one Playwright installs for itself. The tests use whichever runs.
+browser: $(STAMP)  ## install a Chromium the browser tests can drive
+	@if chromium --headless=new --no-sandbox --disable-gpu --version >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; \
+	else $(BIN)/python -m playwright install chromium; fi
+
+test: $(STAMP) system-deps browser  ## lint and every test, end-to-end and browser tests included
 	$(BIN)/ruff check generator tests scripts
 	$(BIN)/ruff format --check generator tests scripts
 	$(BIN)/python -m pytest -q
