@@ -176,6 +176,8 @@ def _yaml_error_line(text: str, exc: yaml.YAMLError) -> int | None:
 def _raw_characters(text: str, name: str) -> list[Problem]:
     """Characters that cannot be text, written raw into the file: each with its line and the key it belongs to."""
     problems, key = [], "(file)"
+    if forbidden_character(text.replace("\r\n", "\n")) is None:  # the common case: one search, no split
+        return problems
     for number, line in enumerate(text.split("\n"), start=1):
         if line[:1].isalpha() and ":" in line:
             key = line.split(":", 1)[0]

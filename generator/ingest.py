@@ -80,8 +80,7 @@ def _links(current: list[Link], found: Found) -> list[Link]:
 class _Plan:
     """The import being planned: the archive as it will be, and what changes to get there."""
 
-    def __init__(self, existing: list[Record], today: date) -> None:
-        self.today = today
+    def __init__(self, existing: list[Record]) -> None:
         self.result = ImportResult()
         self.records = {r.id: r for r in existing}  # working copies, edited as papers merge into them
         self.by_arxiv = {r.arxiv: r.id for r in existing if r.arxiv}
@@ -185,7 +184,7 @@ CONFLICT = "\0conflict"
 
 def plan_import(sources: list[SourceFile], existing: list[Record], *, today: date, on_date: date | None = None) -> ImportResult:
     """Work out what importing ``sources`` into an archive holding ``existing`` adds and changes."""
-    plan = _Plan(existing, today)
+    plan = _Plan(existing)
     for source in sources:
         plan.result.problems.extend(source.problems)
         plan.result.file_problems.extend(source.file_problems)
@@ -201,7 +200,7 @@ def plan_import(sources: list[SourceFile], existing: list[Record], *, today: dat
 
 def plan_merges(existing: list[Record], merges: list[tuple[str, Found]], origin: Source) -> ImportResult:
     """Fill the named records from papers found for them (``papers resolve``); an id another record has is a problem."""
-    plan = _Plan(existing, origin.date)
+    plan = _Plan(existing)
     for record_id, found in merges:
         owner, current = plan.by_arxiv.get(found.arxiv), plan.records[record_id].arxiv
         if owner is not None and owner != record_id:
@@ -215,8 +214,8 @@ def plan_merges(existing: list[Record], merges: list[tuple[str, Found]], origin:
     return plan.result
 
 
-def write_plan(archive: Archive | None, result: ImportResult, *, skip_invalid: bool = False) -> None:
-    """Write a planned import, or raise ``ProblemsError`` listing why not (see ``import_sources``); ``None``: only check."""
+def refuse(result: ImportResult, *, skip_invalid: bool = False) -> None:
+    """Raise ``ProblemsError`` if ``result`` may not be written (see ``import_sources``)."""
     if result.file_problems:
         raise ProblemsError(
             result.file_problems + result.problems,
@@ -227,8 +226,12 @@ def write_plan(archive: Archive | None, result: ImportResult, *, skip_invalid: b
             result.problems,
             f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
         )
-    if archive is not None:
-        archive.write(result.added, result.updated)
+
+
+def write_plan(archive: Archive, result: ImportResult, *, skip_invalid: bool = False) -> None:
+    """Write a planned import, or raise ``ProblemsError`` listing why not."""
+    refuse(result, skip_invalid=skip_invalid)
+    archive.write(result.added, result.updated)
 
 
 def import_sources(
@@ -260,16 +263,6 @@ def import_sources(
     return import_read(archive, sources, today=today, on_date=on_date, skip_invalid=skip_invalid, holder=holder, wait=wait)
 
 
-def _refuse_early(sources: list[SourceFile], skip_invalid: bool) -> None:
-    """Problems in the sources themselves fail the import before it locks (or creates) the archive."""
-    early = ImportResult(
-        problems=[p for s in sources for p in s.problems],
-        file_problems=[p for s in sources for p in s.file_problems],
-    )
-    if early.file_problems or (early.problems and not skip_invalid):
-        write_plan(None, early, skip_invalid=skip_invalid)
-
-
 def import_read(
     archive: Archive,
     sources: list[SourceFile],
@@ -281,7 +274,10 @@ def import_read(
     wait: float = WRITE_WAIT_SECONDS,
 ) -> ImportResult:
     """Plan and write sources already read (``import_sources``, or ``papers fetch``), under the writer's lock."""
-    _refuse_early(sources, skip_invalid)
+    # Problems in the sources themselves fail the import before it locks (or creates) the archive.
+    refuse(
+        ImportResult(problems=[p for s in sources for p in s.problems], file_problems=[p for s in sources for p in s.file_problems]), skip_invalid=skip_invalid
+    )
     with archive.writing(holder, wait):  # the archive is read, planned against and written under one lock
         result = plan_import(sources, archive.load(), today=today, on_date=on_date)
         write_plan(archive, result, skip_invalid=skip_invalid)
