@@ -2,7 +2,9 @@
 
 It only routes hooks: settings and the whole generated site in ``on_config``
 (run again on every ``mkdocs serve`` rebuild), pages and feeds handed over in
-``on_files``, feed links in ``on_post_page``, archive watching in ``on_serve``.
+``on_files``, hand-written pages collected for search in ``on_page_content``,
+feed links in ``on_post_page``, the search index in ``on_post_build``, archive
+watching in ``on_serve``.
 Nothing is written into the watched ``docs/``: generated pages live in memory
 as MkDocs ``File`` objects.
 """
@@ -25,7 +27,8 @@ from mkdocs.structure.pages import Page
 from .config import Settings
 from .errors import PapersError
 from .feeds import discovery_links, midnight
-from .site import Site, generate
+from .search import HandPage, build_index
+from .site import Site, generate, usable_cache_dir
 
 log = logging.getLogger("mkdocs.plugins.papers")
 # Read once, when MkDocs imports the plugin: later the variable may be the one we set.
@@ -60,6 +63,7 @@ class PapersConfig(base.Config):
 class PapersPlugin(BasePlugin[PapersConfig]):
     settings: Settings
     site: Site
+    hand_pages: list[HandPage]
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         options = dict(self.config)
@@ -72,6 +76,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         except OSError as exc:  # a cache or output path that is a folder, a full disk…
             raise PluginError(f"papers: {exc.filename or ''}: {exc.strerror}") from exc
         self._pin_build_date()
+        self.hand_pages = []
         return config
 
     def _pin_build_date(self) -> None:
@@ -94,6 +99,11 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             files.append(File.generated(config, src_uri, content=content))
         return files
 
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if page.file.generated_by is None:  # hand-written (About…): searched as a page; papers have their own records
+            self.hand_pages.append(HandPage(page.url, page.title or "", html))
+        return html
+
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         # Feed discovery for every page, whatever the theme (the archive's feed, and a tag page's own),
         # and a paper page's Scholar, Open Graph and JSON-LD tags.
@@ -101,6 +111,22 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         tag = self.site.catalog.tags.get(slug) if isinstance(slug, str) else None
         head = discovery_links(self.settings, tag) + "\n" + self.site.heads.get(page.file.src_uri, "")
         return output.replace("</head>", head.rstrip("\n") + "\n</head>", 1)
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        # After every build, `mkdocs serve` rebuilds included: the index follows the archive.
+        cache = usable_cache_dir(self.settings.cache_dir, log)
+        try:
+            stats = build_index(Path(config.site_dir), self.site.catalog, self.hand_pages, cache)
+        except PapersError as exc:
+            raise PluginError(f"papers: {exc}") from exc
+        log.info(
+            "search index: %d records in %d shard(s), %.1f MB, %.1f s (%d shard(s) indexed, the rest cached)",
+            stats.records,
+            stats.shards,
+            stats.bytes / 2**20,
+            stats.seconds,
+            stats.reindexed,
+        )
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:
         # Archive edits (and taxonomy edits) rebuild the site; nothing we write is watched.

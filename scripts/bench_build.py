@@ -116,6 +116,7 @@ def main() -> int:
             project = Path(folder)
             shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
             shutil.copytree(ROOT / "docs", project / "docs")
+            shutil.copytree(ROOT / "overrides", project / "overrides")
             make_archive(project, n, args.seed)
             cold, peak = mkdocs(project)
             warm, _ = mkdocs(project)

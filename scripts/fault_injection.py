@@ -147,6 +147,7 @@ def make_template(workdir: Path, papers: int) -> Path:
     text = text.replace("      archive: archive\n", f"      archive: archive\n      cache_dir: {workdir / 'cache'}\n")
     (template / "mkdocs.yml").write_text(text, encoding="utf-8")
     shutil.copytree(ROOT / "docs", template / "docs")
+    shutil.copytree(ROOT / "overrides", template / "overrides")
     base = _run(template, "import", str(_listing(workdir / "base.txt", BASE_PAPERS, "Base")))
     if base.returncode != 0:
         raise SystemExit(f"base import failed: {base.stderr}")

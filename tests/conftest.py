@@ -66,6 +66,7 @@ def project(tmp_path: Path) -> Path:
     """An empty site: the real mkdocs.yml and docs/, no archive."""
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
     return tmp_path
 
 

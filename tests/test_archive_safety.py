@@ -233,6 +233,7 @@ def test_an_archive_you_may_not_write_gives_a_clear_error_and_still_builds(tmp_p
     project.chmod(0o755)
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", project / "docs")
+    shutil.copytree(ROOT / "overrides", project / "overrides")
     assert papers(project, "import", str(SEED)).returncode == 0
     stray = next(p for p in (project / "archive").iterdir() if p.is_dir()) / ".x.tmp"
     stray.write_text("half", encoding="utf-8")

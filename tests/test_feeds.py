@@ -128,7 +128,7 @@ def build(project: Path, site: Path, **env: str) -> subprocess.CompletedProcess[
 
 
 def copy_project(target: Path) -> Path:
-    for name in ("mkdocs.yml", "docs", "archive"):
+    for name in ("mkdocs.yml", "docs", "overrides", "archive"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, target / name)
     return target
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_serve_rebuilds_on_archive_edits_and_then_settles(tmp_path: Path) -> None:
-    for name in ("mkdocs.yml", "docs", "archive"):
+    for name in ("mkdocs.yml", "docs", "overrides", "archive"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, tmp_path / name)
     record = next((tmp_path / "archive").rglob("pointer-networks.yaml"))
     log = tmp_path / "serve.log"

@@ -118,6 +118,7 @@ HOSTILE_ABSTRACT = "An abstract with <script>alert(2)</script>, {{ config.site_n
 def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
     record = Archive(tmp_path / "archive").path_for("hostile")
     record.parent.mkdir(parents=True)
     record.write_text(
@@ -153,6 +154,7 @@ def meta(soup: BeautifulSoup, name: str) -> list[str]:
 def test_hand_written_pages_win_over_generated_ones(tmp_path: Path) -> None:
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
     shutil.copytree(ROOT / "archive", tmp_path / "archive")
     (tmp_path / "docs" / "index.md").write_text("# Our own home\n\nWritten by hand.\n", encoding="utf-8")
     build(tmp_path, tmp_path / "site")
@@ -164,6 +166,7 @@ def test_hand_written_pages_win_over_generated_ones(tmp_path: Path) -> None:
 def test_curator_notes_cannot_create_attributes_or_script_links(tmp_path: Path) -> None:
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
     record = Archive(tmp_path / "archive").path_for("noted")
     record.parent.mkdir(parents=True)
     note = '[click](javascript:alert(1)){ onclick="alert(2)" } [x](java&#115;cript:alert(3)) [ok](https://example.org)'

@@ -1,0 +1,370 @@
+"""The search index: one Pagefind record per paper, indexed by Pagefind's CLI, in shards.
+
+Why the CLI over a folder of small HTML files: Pagefind's Python API
+(``add_custom_record``) costs about 100 ms per record, while the CLI indexes
+10,000 small files in about 10 s.
+
+Why shards: the indexer's memory grows by about 135 KB per record (1.3 GB at
+10,000), and every browser search first downloads the index's page list (about
+10 bytes per record). Papers are split, newest first, into shards of at most
+``SHARD_PAPERS`` along year boundaries. The browser searches the newest shard
+first, shows its results, then merges the older shards (Pagefind's multi-index
+search) and refines them.
+
+Why the output is rewritten (``canonical``): Pagefind writes a filter's values in
+hash-map order, which changes from run to run, and names files by their content.
+Sorting the values and renaming what depends on them makes the same archive give
+the same index, byte for byte.
+
+Each shard's index is cached by the digest of its records, so a build after a
+daily import re-indexes only the newest shard.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+
+from .catalog import Catalog, Paper
+from .errors import PapersError
+from .text import html_text, readable
+
+#: Most papers in one shard: bounds the indexer's memory (about 2.7 GB) and a first search's download.
+SHARD_PAPERS = 20_000
+#: Where the index is published, under the site's root.
+FOLDER = "search"
+#: What a browser needs of Pagefind's output; the rest is its own UIs, which we do not use.
+_KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind", "wasm.unknown.pagefind")
+_KEEP_DIRS = ("index", "fragment", "filter")
+#: Weights Pagefind gives a word by where it is (1 is body text, 10 the most): a title match ranks first.
+WEIGHT_TITLE, WEIGHT_AUTHORS, WEIGHT_TAGS = 10, 4, 2
+#: Part of the cache key: a new layout of the records re-indexes everything.
+RECORD_VERSION = "1"
+
+
+class SearchIndexError(PapersError):
+    """Pagefind could not index the site."""
+
+
+@dataclass(frozen=True)
+class HandPage:
+    """A hand-written page (About…), indexed as a page: its path from the site's root, title and HTML."""
+
+    url: str
+    title: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Papers indexed together, published under ``search/<name>/``; ``records`` maps a page path to its record."""
+
+    name: str
+    records: dict[str, str]
+
+    def digest(self, version: str) -> str:
+        sha = hashlib.sha256(f"{RECORD_VERSION}\0{version}\0".encode())
+        for path in sorted(self.records):
+            sha.update(f"{path}\0{self.records[path]}\0".encode())
+        return sha.hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    records: int
+    shards: int
+    bytes: int
+    seconds: float
+    reindexed: int
+
+
+# --- Records ---------------------------------------------------------------
+
+
+def _record(body: str, *, title: str, meta: dict[str, str], filters: Sequence[tuple[str, str]] = (), sort: str = "") -> str:
+    """A page Pagefind indexes: ``body``, then the title, weighted; attributes carry filters, sorts and meta.
+
+    Every value is escaped: Pagefind reads HTML, so a title such as ``</h1><h1>``
+    stays one title. Values go in elements, not in ``data-pagefind-meta="k:v"``
+    attributes, where a comma would end them.
+    """
+    sort_attr = f' data-pagefind-sort="date:{sort}"' if sort else ""
+    metas = "".join(f'<span data-pagefind-meta="{key}" data-pagefind-ignore>{html_text(value)}</span>' for key, value in meta.items())
+    chips = "".join(f'<span data-pagefind-filter="{key}">{html_text(value)}</span> ' for key, value in filters)
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html_text(title)}</title></head>'
+        f"<body><main data-pagefind-body{sort_attr}>{body}"
+        f'<h1 data-pagefind-meta="title" data-pagefind-weight="{WEIGHT_TITLE}">{html_text(title)}</h1>'
+        f'{metas}<div data-pagefind-weight="{WEIGHT_TAGS}">{chips}</div></main></body></html>\n'
+    )
+
+
+def paper_record(paper: Paper, catalog: Catalog) -> str:
+    """The search record of a paper: abstract and note as text, title, authors, tags; tag and year filters; date sort.
+
+    The abstract comes first so that an excerpt reads as prose; ``body_words``
+    tells the search box where the abstract and note end.
+    """
+    record = paper.record
+    prose = " ".join(readable(record.abstract).split())
+    note = " ".join(record.note.split())
+    authors = ", ".join(readable(name) for name in record.authors)
+    body_words = len((prose + " " + note).split())
+    body = f"<p>{html_text(prose)}</p>" + (f"<p>{html_text(note)}</p>" if note else "")
+    if authors:
+        body += f'<p data-pagefind-weight="{WEIGHT_AUTHORS}">{html_text(authors)}</p>'
+    tags = [("tag", catalog.tags[slug].name) for slug in paper.tags]
+    return _record(
+        body,
+        title=readable(record.title),
+        meta={"authors": authors, "date": record.added.isoformat(), "body_words": str(body_words)},
+        filters=[*tags, ("year", str(record.added.year))],
+        sort=record.added.isoformat(),
+    )
+
+
+def page_record(page: HandPage) -> str:
+    """The search record of a hand-written page: its rendered HTML, trusted as the site's own."""
+    return _record(page.html, title=page.title, meta={})
+
+
+def _path(url: str) -> str:
+    """The file a page path is indexed from: ``papers/x/`` -> ``papers/x/index.html``."""
+    url = url.lstrip("/")
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+# --- Shards ----------------------------------------------------------------
+
+
+def plan_shards(catalog: Catalog, pages: Iterable[HandPage] = (), limit: int = SHARD_PAPERS) -> list[Shard]:
+    """The papers, newest first, in shards of whole years when they fit in ``limit``, else parts of a year.
+
+    Named by their years (``2026``, ``2023-2025``, ``2026-2`` for a year's second
+    part). Hand-written pages go with the newest papers, which are searched first.
+    """
+    # (names, papers, whole years?): a year too big for one shard is split and never merged.
+    groups: list[tuple[list[str], list[Paper], bool]] = []
+    for year, papers in groupby(catalog.papers, key=lambda p: p.record.added.year):
+        chunk = list(papers)
+        if len(chunk) <= limit:
+            previous = groups[-1] if groups else None
+            if previous and previous[2] and len(previous[1]) + len(chunk) <= limit:
+                previous[0].append(str(year))
+                previous[1].extend(chunk)
+            else:
+                groups.append(([str(year)], chunk, True))
+        else:
+            groups += [([f"{year}-{n}"], chunk[i : i + limit], False) for n, i in enumerate(range(0, len(chunk), limit), 1)]
+    planned = [
+        Shard(names[0] if len(names) == 1 else f"{names[-1]}-{names[0]}", {_path(p.url): paper_record(p, catalog) for p in papers})
+        for names, papers, _ in groups
+    ]
+    extra = {_path(page.url): page_record(page) for page in pages}
+    if not planned:
+        return [Shard("pages", extra)] if extra else []
+    planned[0].records.update(extra)
+    return planned
+
+
+def manifest(catalog: Catalog, shards: Sequence[Shard]) -> str:
+    """``search/index.json``: the shards, newest first, and the tags and years a reader may filter by."""
+    tags = sorted({catalog.tags[slug].name for paper in catalog.papers for slug in paper.tags})
+    years = sorted({paper.record.added.year for paper in catalog.papers}, reverse=True)
+    return json.dumps({"shards": [s.name for s in shards], "tags": tags, "years": [str(y) for y in years]}, ensure_ascii=False, indent=1) + "\n"
+
+
+# --- Indexing --------------------------------------------------------------
+
+
+def pagefind_version() -> str:
+    from importlib.metadata import version
+
+    return version("pagefind_bin")
+
+
+def _executable() -> str:
+    try:
+        from pagefind_bin import get_executable
+    except ImportError as exc:  # the binary comes with the pinned `pagefind[bin]`
+        raise SearchIndexError("Pagefind's binary is not installed; run `make install` (it installs pagefind[bin])") from exc
+    return str(get_executable())
+
+
+def index_shard(shard: Shard, output: Path) -> None:
+    """Write the shard's records to a temporary folder and index them into ``output`` with Pagefind's CLI."""
+    with tempfile.TemporaryDirectory(prefix="papers-search-") as folder:
+        source = Path(folder) / "site"
+        for path, html in shard.records.items():
+            target = source / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+        staged = Path(folder) / "index"
+        command = [_executable(), "--site", str(source), "--output-path", str(staged), "--exclude-selectors", ".headerlink", "--quiet"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SearchIndexError(f"Pagefind failed to index the search shard {shard.name!r}: {(done.stderr or done.stdout).strip()[-2000:]}")
+        _keep_used(staged)
+        canonical(staged)
+        shutil.rmtree(output, ignore_errors=True)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(staged), output)
+
+
+def _keep_used(folder: Path) -> None:
+    for entry in folder.iterdir():
+        if entry.name in _KEEP_DIRS or entry.name in _KEEP or entry.name.endswith(".pf_meta"):
+            continue
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+def build_index(site_dir: Path, catalog: Catalog, pages: Iterable[HandPage] = (), cache_dir: Path | None = None, *, limit: int = SHARD_PAPERS) -> IndexStats:
+    """Index the catalog (and hand-written pages) into ``site_dir/search/``, reusing cached shards.
+
+    Shards are indexed one after another: Pagefind already uses every core, and
+    one at a time bounds the memory.
+    """
+    start = time.perf_counter()
+    shards = plan_shards(catalog, pages, limit)
+    version = pagefind_version()
+    target = site_dir / FOLDER
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    cache = cache_dir / "search" if cache_dir is not None else None
+    reindexed, used = 0, set()
+    for shard in shards:
+        key = shard.digest(version)
+        used.add(key)
+        cached = cache / key if cache is not None else None
+        if cached is None or not (cached / "pagefind-entry.json").is_file():
+            reindexed += 1
+            index_shard(shard, cached if cached is not None else target / shard.name)
+        if cached is not None:
+            _publish(cached, target / shard.name)
+    if cache is not None:
+        for old in cache.iterdir():
+            if old.name not in used:
+                shutil.rmtree(old, ignore_errors=True)
+    (target / "index.json").write_text(manifest(catalog, shards), encoding="utf-8")
+    size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
+    records = sum(len(s.records) for s in shards)
+    return IndexStats(records, len(shards), size, time.perf_counter() - start, reindexed)
+
+
+def _publish(cached: Path, target: Path) -> None:
+    """Copy a cached shard into the site: hard links where the file system allows, which cost no space."""
+
+    def link_or_copy(source: str, destination: str) -> None:
+        try:
+            os.link(source, destination)
+        except OSError:
+            shutil.copy2(source, destination)
+
+    shutil.copytree(cached, target, copy_function=link_or_copy)
+
+
+# --- Canonical output ------------------------------------------------------
+# Pagefind's binary files are gzip-compressed CBOR after a "pagefind_dcd" signature.
+# A filter file is [filter name, [[value, [page numbers…]], …]]; only its value order
+# varies between runs, so it is decoded, sorted and written back in the same encoding.
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+def canonical(folder: Path) -> None:
+    """Make Pagefind's output in ``folder`` the same on every run (see the module's docstring)."""
+    renames: dict[str, str] = {}
+    for path in sorted((folder / "filter").glob("*.pf_filter")):
+        data = gzip.decompress(path.read_bytes())
+        name, values = _cbor_decode(data[len(_SIGNATURE) :])
+        fixed = _SIGNATURE + _cbor_encode([name, sorted(values, key=lambda v: v[0].encode())])
+        language, _, old = path.stem.partition("_")
+        new = hashlib.sha256(fixed).hexdigest()[: len(old)]
+        renames[path.stem] = f"{language}_{new}"
+        path.unlink()
+        (path.parent / f"{language}_{new}.pf_filter").write_bytes(gzip.compress(fixed, mtime=0))
+    entry_path = folder / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for language in entry["languages"].values():
+        meta_path = folder / f"pagefind.{language['hash']}.pf_meta"
+        meta = _canonical_meta(gzip.decompress(meta_path.read_bytes()), renames)
+        lang, _, old_hash = language["hash"].partition("_")
+        language["hash"] = f"{lang}_{hashlib.sha256(meta).hexdigest()[: len(old_hash)]}"
+        meta_path.unlink()
+        (folder / f"pagefind.{language['hash']}.pf_meta").write_bytes(gzip.compress(meta, mtime=0))
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _canonical_meta(data: bytes, renames: dict[str, str]) -> bytes:
+    """The index's metadata with the renamed filter files, and its list of filters sorted by name."""
+    items = _cbor_decode(data[len(_SIGNATURE) :])
+    if not isinstance(items, list):
+        raise SearchIndexError("unexpected Pagefind metadata; is the Pagefind version the pinned one?")
+    for i, item in enumerate(items):
+        if isinstance(item, list) and item and all(isinstance(f, list) and len(f) == 2 and isinstance(f[1], str) and f[1] in renames for f in item):
+            items[i] = sorted([name, renames[old]] for name, old in item)
+    return _SIGNATURE + _cbor_encode(items)
+
+
+def _cbor_text(text: str) -> bytes:
+    return _cbor_head(3, len(text.encode())) + text.encode()
+
+
+def _cbor_head(major: int, value: int) -> bytes:
+    if value < 24:
+        return bytes([major << 5 | value])
+    for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if value < 1 << (8 * size):
+            return bytes([major << 5 | extra]) + value.to_bytes(size, "big")
+    raise ValueError(value)
+
+
+def _cbor_encode(value: object) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, (int, str, list)):
+        raise TypeError(type(value))
+    if isinstance(value, int):
+        return _cbor_head(0, value)
+    if isinstance(value, str):
+        return _cbor_text(value)
+    return _cbor_head(4, len(value)) + b"".join(_cbor_encode(item) for item in value)
+
+
+def _cbor_decode(data: bytes) -> object:
+    value, end = _cbor_item(data, 0)
+    if end != len(data):
+        raise SearchIndexError("unexpected data after a Pagefind file; is the Pagefind version the pinned one?")
+    return value
+
+
+def _cbor_item(data: bytes, at: int) -> tuple[object, int]:
+    """One CBOR item of the kinds Pagefind's filter and metadata files hold: unsigned integers, text and arrays."""
+    major, info = data[at] >> 5, data[at] & 31
+    at += 1
+    if info < 24:
+        value = info
+    elif info <= 27:
+        size = 1 << (info - 24)
+        value, at = int.from_bytes(data[at : at + size], "big"), at + size
+    else:
+        raise SearchIndexError(f"unexpected CBOR item {data[at - 1]:#x} in a Pagefind file; is the Pagefind version the pinned one?")
+    if major == 0:
+        return value, at
+    if major == 3:
+        return data[at : at + value].decode(), at + value
+    if major == 4:
+        items = []
+        for _ in range(value):
+            item, at = _cbor_item(data, at)
+            items.append(item)
+        return items, at
+    raise SearchIndexError(f"unexpected CBOR type {major} in a Pagefind file; is the Pagefind version the pinned one?")

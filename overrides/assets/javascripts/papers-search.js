@@ -1,0 +1,267 @@
+// Search for Papers Archive: Pagefind's index, shown in Material's search overlay.
+//
+// Loaded by partials/search.html the first time a reader opens search, never before.
+// The index is split into shards, newest papers first (generator/search.py): the newest
+// shard answers first, then the older ones are merged in and the results refined, so a
+// first search downloads only the newest shard's page list.
+//
+// Every piece of paper text is inserted as text (textContent), never as HTML.
+
+const PAGE = 10; // results shown at once; "Show more" adds as many
+const EXCERPT_WORDS = 32;
+
+const STYLE = `
+.papers-search__filters { display: flex; flex-wrap: wrap; gap: .4rem .8rem; padding: .6rem .8rem 0; font-size: .64rem; }
+.papers-search__filters label { display: flex; align-items: center; gap: .3rem; color: var(--md-default-fg-color--light); }
+.papers-search__filters select { font: inherit; color: var(--md-default-fg-color); background: var(--md-default-bg-color);
+  border: .05rem solid var(--md-default-fg-color--lighter); border-radius: .1rem; padding: .1rem .2rem; max-width: 12rem; }
+.papers-search .papers-search__authors { margin: .2em 0; color: var(--md-default-fg-color--light); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.papers-search .papers-search__tags { margin: .2em 0; }
+.papers-search .papers-search__tag { display: inline-block; margin: 0 .3em .2em 0; padding: 0 .5em; border-radius: .5em;
+  background: var(--md-default-fg-color--lightest); color: var(--md-default-fg-color--light); font-size: .9em; }
+.papers-search .papers-search__more { margin: .8rem; font: inherit; font-size: .64rem; color: var(--md-accent-fg-color);
+  background: none; border: .05rem solid currentColor; border-radius: .1rem; padding: .2rem .6rem; cursor: pointer; }
+`;
+
+export async function start(box, base) {
+  const manifest = await (await fetch(`${base}search/index.json`)).json();
+  const ui = new SearchBox(box, base, manifest);
+  await ui.ready;
+  return ui;
+}
+
+class SearchBox {
+  constructor(box, base, manifest) {
+    this.box = box;
+    this.toggle = document.getElementById("__search");
+    this.input = box.querySelector(".md-search__input");
+    this.status = box.querySelector(".md-search-result__meta");
+    this.list = box.querySelector(".md-search-result__list");
+    this.base = base;
+    this.manifest = manifest;
+    this.serial = 0;
+    this.merged = manifest.shards.length <= 1;
+    this.addStyle();
+    this.filters = this.addFilters();
+    this.ready = this.load();
+  }
+
+  async load() {
+    const [first] = this.manifest.shards;
+    if (!first) {
+      this.status.textContent = "The archive has no papers yet";
+      return;
+    }
+    this.pagefind = await import(`${this.base}search/${first}/pagefind.js`);
+    await this.pagefind.options({ baseUrl: new URL(this.base).pathname });
+    this.listen();
+    if (this.input.value.trim()) this.run();
+  }
+
+  // The older shards, merged once, after the first results are on screen.
+  mergeOlder() {
+    this.merging =
+      this.merging ||
+      Promise.all(this.manifest.shards.slice(1).map((name) => this.pagefind.mergeIndex(`${this.base}search/${name}/`))).then(() => {
+        this.merged = true;
+      });
+    return this.merging;
+  }
+
+  addStyle() {
+    const style = document.createElement("style");
+    style.textContent = STYLE;
+    document.head.append(style);
+  }
+
+  addFilters() {
+    const row = document.createElement("div");
+    row.className = "papers-search__filters";
+    const select = (label, name, options) => {
+      const wrapper = document.createElement("label");
+      const element = document.createElement("select");
+      element.name = name;
+      for (const [value, text] of options) element.append(new Option(text, value));
+      wrapper.append(label, element);
+      row.append(wrapper);
+      return element;
+    };
+    const result = {
+      tag: select("Tag", "tag", [["", "All tags"], ...this.manifest.tags.map((t) => [t, t])]),
+      year: select("Year", "year", [["", "All years"], ...this.manifest.years.map((y) => [y, y])]),
+      sort: select("Sort", "sort", [["", "Relevance"], ["newest", "Newest"]]),
+    };
+    this.box.querySelector(".md-search-result").before(row);
+    return result;
+  }
+
+  listen() {
+    this.input.addEventListener("input", () => this.run());
+    for (const element of Object.values(this.filters)) element.addEventListener("change", () => this.run());
+    this.box.querySelector("button[type=reset]").addEventListener("click", () => setTimeout(() => this.run()));
+    this.input.addEventListener("keydown", (event) => this.onInputKey(event));
+    this.list.addEventListener("keydown", (event) => this.onListKey(event));
+    this.list.addEventListener("click", (event) => {
+      if (event.target.closest("a")) this.close();
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && this.toggle.checked) this.close();
+    });
+  }
+
+  close() {
+    this.toggle.checked = false;
+    this.input.blur();
+  }
+
+  onInputKey(event) {
+    const first = this.list.querySelector("a");
+    if (event.key === "ArrowDown" && first) {
+      event.preventDefault();
+      first.focus();
+    } else if (event.key === "Enter" && first) {
+      event.preventDefault();
+      first.click();
+    }
+  }
+
+  onListKey(event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    event.preventDefault();
+    const links = [...this.list.querySelectorAll("a")];
+    const at = links.indexOf(document.activeElement);
+    const next = at + (event.key === "ArrowDown" ? 1 : -1);
+    if (next < 0) this.input.focus();
+    else links[Math.min(next, links.length - 1)].focus();
+  }
+
+  options() {
+    const filters = {};
+    if (this.filters.tag.value) filters.tag = this.filters.tag.value;
+    if (this.filters.year.value) filters.year = this.filters.year.value;
+    return { filters, sort: this.filters.sort.value === "newest" ? { date: "desc" } : {}, filtered: Object.keys(filters).length > 0 };
+  }
+
+  async run() {
+    const serial = ++this.serial;
+    const query = this.input.value.trim();
+    const { filters, sort, filtered } = this.options();
+    if (!query && !filtered) {
+      this.show(serial, query, null);
+      return;
+    }
+    const search = () => this.pagefind.search(query || null, { filters, sort });
+    let response = await search();
+    if (serial !== this.serial) return;
+    await this.show(serial, query, response);
+    if (!this.merged) {
+      await this.mergeOlder();
+      if (serial !== this.serial) return;
+      response = await search();
+      if (serial !== this.serial) return;
+      await this.show(serial, query, response);
+    }
+  }
+
+  async show(serial, query, response) {
+    if (!response) {
+      this.list.replaceChildren();
+      this.status.textContent = "Search titles, authors, abstracts and tags";
+    } else {
+      const items = await this.items(response.results.slice(0, PAGE));
+      if (serial !== this.serial) return;
+      this.list.replaceChildren(...items);
+      this.results = response.results;
+      this.shown = items.length;
+      this.addMore();
+      this.status.textContent = this.summary(response.results.length);
+    }
+    this.list.dataset.papersQuery = query;
+    this.list.dataset.papersComplete = String(this.merged);
+  }
+
+  summary(count) {
+    const found = count === 0 ? "No matching papers" : count === 1 ? "1 matching paper" : `${count} matching papers`;
+    return this.merged ? found : `${found} so far; searching older papers…`;
+  }
+
+  addMore() {
+    if (this.shown >= this.results.length) return;
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "papers-search__more";
+    button.textContent = `Show ${Math.min(PAGE, this.results.length - this.shown)} more`;
+    button.addEventListener("click", async () => {
+      const serial = this.serial;
+      const items = await this.items(this.results.slice(this.shown, this.shown + PAGE));
+      if (serial !== this.serial) return;
+      item.replaceWith(...items);
+      this.shown += items.length;
+      this.addMore();
+      items[0]?.querySelector("a")?.focus();
+    });
+    item.append(button);
+    this.list.append(item);
+  }
+
+  async items(results) {
+    const data = await Promise.all(results.map((result) => result.data()));
+    return data.map((page) => this.item(page));
+  }
+
+  item(page) {
+    const meta = page.meta || {};
+    const article = element("article", "md-search-result__article md-typeset");
+    article.append(element("h1", "", meta.title || page.url));
+    const byline = [meta.authors, meta.date && longDate(meta.date)].filter(Boolean).join(" · ");
+    if (byline) article.append(element("p", "papers-search__authors", byline));
+    const tags = (page.filters && page.filters.tag) || [];
+    if (tags.length) {
+      const chips = element("p", "papers-search__tags");
+      for (const tag of tags) chips.append(element("span", "papers-search__tag", tag));
+      article.append(chips);
+    }
+    article.append(excerpt(page, Number(meta.body_words) || 0));
+    const link = element("a", "md-search-result__link");
+    link.href = page.url;
+    link.append(article);
+    const item = element("li", "md-search-result__item");
+    item.append(link);
+    return item;
+  }
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function longDate(iso) {
+  const day = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(day.getTime()) ? iso : day.toLocaleDateString("en", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+}
+
+// A window of the abstract around the matches, matched words in <mark>. Built from the
+// page's plain text and the word positions Pagefind found, so nothing is parsed as HTML.
+// Matches in the title, authors and tags (after ``bodyWords``) do not move the window.
+function excerpt(page, bodyWords) {
+  const words = (page.content || "").split(/[\r\n\s]+/);
+  const hits = new Set(page.locations || []);
+  const inBody = [...hits].filter((at) => !bodyWords || at < bodyWords).sort((a, b) => a - b);
+  const end = bodyWords || words.length;
+  let start = 0;
+  if (inBody.length) start = Math.max(0, Math.min(inBody[Math.floor(inBody.length / 2)] - EXCERPT_WORDS / 2, end - EXCERPT_WORDS));
+  const paragraph = element("p");
+  if (start > 0) paragraph.append("… ");
+  const stop = Math.min(end, start + EXCERPT_WORDS);
+  for (let at = start; at < stop; at++) {
+    if (hits.has(at)) paragraph.append(element("mark", "", words[at]));
+    else paragraph.append(words[at]);
+    if (at + 1 < stop) paragraph.append(" ");
+  }
+  if (stop < end) paragraph.append(" …");
+  return paragraph;
+}

@@ -1,0 +1,110 @@
+"""The search index: one escaped record per paper, shards by year, Pagefind's output the same on every run."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import make_record
+
+from generator.catalog import Paper, Tag, new_catalog
+from generator.search import (
+    HandPage,
+    _cbor_decode,
+    _cbor_encode,
+    build_index,
+    manifest,
+    paper_record,
+    plan_shards,
+)
+
+TAGS = {"gans": Tag("gans", "GANs", "Generative adversarial networks."), "theory": Tag("theory", "Theory", "Proofs.")}
+
+
+def catalog_of(*papers: Paper):
+    return new_catalog(list(papers), dict(TAGS))
+
+
+def paper(record_id: str, year: int = 2025, month: int = 3, tags: tuple[str, ...] = ("gans",), **fields) -> Paper:
+    return Paper(make_record(record_id, added=date(year, month, 12), **fields), list(tags))
+
+
+def test_a_paper_record_holds_its_text_as_text_with_tag_and_year_filters_and_a_date_sort() -> None:
+    p = paper(
+        "tricky",
+        title='</h1><script>alert(1)</script> & T\\"ULU',
+        abstract="We beat <b>everything</b> by 20\\% with x<y.",
+        authors=['Ana "Quote" O\'Neil', "Bo, Jr."],
+        note="Read <i>this</i>.",
+    )
+    soup = BeautifulSoup(paper_record(p, catalog_of(p)), "lxml")
+    main = soup.select_one("main[data-pagefind-body]")
+    assert main["data-pagefind-sort"] == "date:2025-03-12"
+    assert soup.select_one("h1[data-pagefind-meta=title]").get_text() == "</h1><script>alert(1)</script> & TÜLU"
+    assert soup.find("script") is None and soup.find("b") is None
+    assert main.p.get_text() == "We beat <b>everything</b> by 20% with x<y."
+    assert soup.select_one("[data-pagefind-meta=authors]").get_text() == 'Ana "Quote" O\'Neil, Bo, Jr.'
+    assert [(f["data-pagefind-filter"], f.get_text()) for f in soup.select("[data-pagefind-filter]")] == [("tag", "GANs"), ("year", "2025")]
+    assert soup.select_one("[data-pagefind-meta=body_words]").get_text() == str(len("We beat <b>everything</b> by 20% with x<y. Read <i>this</i>.".split()))
+
+
+def test_shards_hold_whole_years_newest_first_up_to_the_limit() -> None:
+    papers = [paper(f"p{year}-{i}", year) for year, count in ((2026, 2), (2025, 1), (2024, 1), (2023, 3)) for i in range(count)]
+    shards = plan_shards(catalog_of(*papers), limit=4)
+    assert [(s.name, sorted(s.records)) for s in shards] == [
+        ("2024-2026", sorted(f"papers/{p.id}/index.html" for p in papers if p.record.added.year >= 2024)),
+        ("2023", sorted(f"papers/p2023-{i}/index.html" for i in range(3))),
+    ]
+
+
+def test_a_year_larger_than_a_shard_is_split_and_never_merged_with_another() -> None:
+    papers = [paper(f"a{i}", 2026) for i in range(5)] + [paper("b", 2025)]
+    assert [(s.name, len(s.records)) for s in plan_shards(catalog_of(*papers), limit=2)] == [("2026-1", 2), ("2026-2", 2), ("2026-3", 1), ("2025", 1)]
+
+
+def test_hand_written_pages_are_searched_with_the_newest_papers() -> None:
+    shards = plan_shards(catalog_of(paper("new", 2026), paper("old", 2020)), [HandPage("about/", "About", "<p>Hi</p>")], limit=1)
+    assert "about/index.html" in shards[0].records and shards[0].name == "2026"
+    assert [s.name for s in plan_shards(catalog_of(), [HandPage("about/", "About", "<p>Hi</p>")])] == ["pages"]
+
+
+def test_the_manifest_lists_shards_and_only_the_tags_and_years_in_use() -> None:
+    catalog = catalog_of(paper("a", 2026), paper("b", 2024, tags=()))
+    assert (
+        manifest(catalog, plan_shards(catalog)) == '{\n "shards": [\n  "2024-2026"\n ],\n "tags": [\n  "GANs"\n ],\n "years": [\n  "2026",\n  "2024"\n ]\n}\n'
+    )
+
+
+@pytest.mark.parametrize("value", [0, 23, 24, 255, 256, 65536, 2**32, "", "é" * 30, [1, ["x", [2, 3]]], list(range(300))])
+def test_the_cbor_codec_round_trips_what_pagefind_writes(value: object) -> None:
+    assert _cbor_decode(_cbor_encode(value)) == value
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_indexing_twice_gives_the_same_bytes_with_sorted_filter_values(tmp_path: Path) -> None:
+    papers = [paper(f"p{i}", 2020 + i % 3, tags=("theory", "gans")[: 1 + i % 2]) for i in range(12)]
+    catalog = catalog_of(*papers)
+    first = build_index(tmp_path / "one", catalog, limit=5)
+    build_index(tmp_path / "two", catalog, limit=5)
+    assert first.shards == 3 and first.records == 12
+    assert files_of(tmp_path / "one") == files_of(tmp_path / "two")
+    for path in (tmp_path / "one").rglob("*.pf_filter"):
+        name, values = _cbor_decode(gzip.decompress(path.read_bytes())[len(b"pagefind_dcd") :])
+        assert [v[0] for v in values] == sorted(v[0] for v in values), name
+
+
+def test_a_rebuild_reindexes_only_the_shards_whose_papers_changed(tmp_path: Path) -> None:
+    papers = [paper("new", 2026), paper("old", 2020)]
+    cache = tmp_path / "cache"
+    assert build_index(tmp_path / "site", catalog_of(*papers), cache_dir=cache, limit=1).reindexed == 2
+    assert build_index(tmp_path / "site", catalog_of(*papers), cache_dir=cache, limit=1).reindexed == 0
+    edited = [paper("new", 2026, abstract="A new abstract, long enough to be the abstract of a paper."), papers[1]]
+    stats = build_index(tmp_path / "site", catalog_of(*edited), cache_dir=cache, limit=1)
+    assert stats.reindexed == 1 and len(list(cache.joinpath("search").iterdir())) == 2
+    assert sorted(p.name for p in (tmp_path / "site" / "search").iterdir()) == ["2020", "2026", "index.json"]
