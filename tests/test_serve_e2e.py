@@ -1,4 +1,4 @@
-"""`mkdocs serve`: an edit under archive/ shows on the served site, and serving settles (no rebuild loop)."""
+"""`mkdocs serve`: an edit under archive/ shows on the served site and in its search index, and serving settles (no rebuild loop)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ def test_serve_rebuilds_on_archive_edits_and_then_settles(tmp_path: Path) -> Non
     with serving(tmp_path, log) as base:
         url = base + "papers/pointer-networks/"
         assert wait_for(lambda: "Pointer Networks" in fetch(url)), log.read_text()
+        entry = base + "search/2026/pagefind-entry.json"  # the search index is served too, and rebuilt with the site
+        before = fetch(entry)
         record.write_text(record.read_text().replace("title: Pointer Networks", "title: A Revisit of Pointer Networks"))
         assert wait_for(lambda: "A Revisit of Pointer Networks" in fetch(url)), log.read_text()
         assert "<title>A Revisit of Pointer Networks</title>" in fetch(base + "feed.xml")  # feeds are regenerated under serve too
+        assert fetch(entry) != before
         builds = log.read_text().count("Building documentation")
         time.sleep(4)  # a rebuild loop would keep building with no edit
         assert log.read_text().count("Building documentation") == builds, log.read_text()
