@@ -9,9 +9,14 @@ do not count at all. Tags are computed at build time, never stored in records.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
+import multiprocessing
+import os
 import re
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +60,10 @@ class Term:
     pattern: str
     weight: float
     title_only: bool = False
+    #: The pattern compiled as a whole-word, case-insensitive match.
+    regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    #: The longest text a match can span, or None when unbounded (``\w+``).
+    width: int | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -73,25 +82,18 @@ class TagRule:
     needles: tuple[frozenset[str] | None, ...] = ()
     #: Per exclude pattern, the same.
     exclude_needles: tuple[frozenset[str] | None, ...] = ()
-    #: Scanners for the terms a text may hold, by field and term indexes: built as texts ask for them.
-    _scanners: dict[tuple[str, tuple[int, ...]], re.Pattern[str] | None] = field(default_factory=dict, init=False, compare=False, repr=False)
     _by_field: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
-    def scanner(self, where: str, present: frozenset[str] | set[str]) -> re.Pattern[str] | None:
-        """One alternation of the terms that may occur in a text holding the needles ``present``.
+    def candidates(self, where: str, present: frozenset[str] | set[str]) -> list[int]:
+        """The indexes of the terms that may match a field holding the needles ``present``.
 
-        A term none of whose needles the text holds cannot match it, so leaving it
-        out changes no match: at each position the first matching alternative is
-        the same. Scanning for three terms instead of thirty is what makes tagging fast.
+        A term none of whose needles the text holds cannot match it. Looking for
+        three terms instead of thirty is what makes tagging fast.
         """
         candidates, always, every_needle = self._field_needles(where)
         if not always and every_needle.isdisjoint(present):  # the common case: nothing of this tag here
-            return None
-        indexes = tuple(i for i, needles in candidates if needles is None or not needles.isdisjoint(present))
-        key = (where, indexes)
-        if key not in self._scanners:
-            self._scanners[key] = _combined(self.terms, list(indexes))
-        return self._scanners[key]
+            return []
+        return [i for i, needles in candidates if needles is None or not needles.isdisjoint(present)]
 
     def _field_needles(self, where: str) -> tuple[list[tuple[int, frozenset[str] | None]], bool, frozenset[str]]:
         """The terms that apply to a field with their needles, whether one has none, and all their needles."""
@@ -111,20 +113,30 @@ class Taxonomy:
     path: Path
     #: Every needle of every tag (see ``TagRule.needles``), each looked for once per text.
     all_needles: tuple[str, ...] = field(init=False, compare=False)
+    #: The needles by their first three characters, and those shorter than three.
+    _by_start: dict[str, list[str]] = field(init=False, compare=False, repr=False)
+    _short: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         found = {n for rule in self.rules.values() for group in (*rule.needles, *rule.exclude_needles) if group for n in group}
         object.__setattr__(self, "all_needles", tuple(sorted(found)))
+        by_start: dict[str, list[str]] = {}
+        for needle in self.all_needles:
+            if len(needle) >= 3:
+                by_start.setdefault(needle[:3], []).append(needle)
+        object.__setattr__(self, "_by_start", by_start)
+        object.__setattr__(self, "_short", tuple(n for n in self.all_needles if len(n) < 3))
 
     def needles_in(self, text: str) -> set[str]:
         """The needles a text holds (case aside): what decides which terms are worth a scan.
 
-        A needle's first two or three characters must be among the text's own
-        before it is looked for: hundreds of substring searches become set lookups.
+        A needle's first three characters must be among the text's own before it
+        is looked for: hundreds of substring searches become set lookups.
         """
         lowered = text.lower()
-        grams = {lowered[i : i + 3] for i in range(len(lowered))} | {lowered[i : i + 2] for i in range(len(lowered))}
-        return {needle for needle in self.all_needles if needle[:3] in grams and needle in lowered}
+        grams = {lowered[i : i + 3] for i in range(len(lowered) - 2)}
+        found = {needle for start in grams.intersection(self._by_start) for needle in self._by_start[start] if needle in lowered}
+        return found.union(needle for needle in self._short if needle in lowered)
 
     def resolve(self, slug: str) -> str | None:
         """The current slug for ``slug`` (itself, or the tag it was renamed to); None if unknown."""
@@ -162,16 +174,6 @@ class Verdict:
 # --- loading -------------------------------------------------------------------------------
 
 
-def _combined(terms: tuple[Term, ...], indexes: list[int]) -> re.Pattern[str] | None:
-    """One alternation of many terms, each its own group ``t<index>``: one scan of the text
-    instead of one per term, several times faster. At a given position the first
-    alternative wins, and terms are in strength order, so a span counts for its strongest term."""
-    if not indexes:
-        return None
-    alternatives = "|".join(f"(?P<t{i}>{terms[i].pattern})" for i in indexes)
-    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
-
-
 def _needles(items: Any) -> frozenset[str] | None:
     """Texts one of which every match of a parsed pattern contains (lower-cased), or None if there are none.
 
@@ -204,6 +206,12 @@ def _needles(items: Any) -> frozenset[str] | None:
 def needles_of(pattern: str) -> frozenset[str] | None:
     """Lower-case texts one of which every match of ``pattern`` contains, or None."""
     return _needles(_parser.parse(pattern, re.IGNORECASE))
+
+
+def _width(pattern: str) -> int | None:
+    """The most characters a match of ``pattern`` can span, or None if that is unbounded (or huge)."""
+    widest = _parser.parse(pattern, re.IGNORECASE).getwidth()[1]
+    return widest if widest <= 500 else None
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -240,10 +248,9 @@ def _rule(data: Any, index: int, file: str, default_threshold: float) -> TagRule
         raise TaxonomyError(f"{where}.evidence: expected a mapping with keys {', '.join(STRENGTHS)}")
     excludes = _strings(data.get("exclude"), f"{where}.exclude")
     terms = tuple(
-        Term(p, STRENGTHS[strength], strength == TITLE_ONLY)
+        Term(p, STRENGTHS[strength], strength == TITLE_ONLY, _compile(p, f"{where}.evidence.{strength}"), _width(p))  # an error names its pattern
         for strength in STRENGTHS
         for p in _strings(evidence.get(strength), f"{where}.evidence.{strength}")
-        if _compile(p, f"{where}.evidence.{strength}")  # each pattern alone, so an error names it
     )
     threshold = data.get("threshold", default_threshold)
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not math.isfinite(threshold) or threshold <= 0:
@@ -309,16 +316,59 @@ def _blank(text: str, rule: TagRule, present: frozenset[str] | set[str]) -> str:
     return text
 
 
+def _search(term: Term, needles: frozenset[str] | None, text: str, lowered: str | None, at: int) -> re.Match[str] | None:
+    """The term's first match at or after ``at``, starting the scan where one can first begin.
+
+    A match holds one of the term's needles and spans at most ``term.width``
+    characters, so none starts before the first needle after ``at`` less that
+    width: the scan skips the rest of the text, which is most of the cost.
+    """
+    if needles is None or term.width is None or lowered is None:
+        return term.regex.search(text, at)  # type: ignore[union-attr]
+    found = [p for p in (lowered.find(n, at) for n in needles) if p >= 0]
+    if not found:
+        return None
+    return term.regex.search(text, max(at, min(found) - term.width))  # type: ignore[union-attr]
+
+
+def _matches(rule: TagRule, indexes: list[int], text: str) -> Iterator[tuple[int, int, int]]:
+    """(term index, start, end) of each match, as one alternation of the terms in index order would find them.
+
+    Leftmost match first; at a tie the earlier term (the stronger: terms are in
+    strength order) wins, and the scan goes on after the match, so a span
+    counts for one term only. Each term keeps its next match until the scan
+    passes it: a handful of searches, and no regular expression to compile.
+    """
+    terms, needles = rule.terms, rule.needles
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: offsets differ, scan whole texts
+        lowered = None
+    pending = {i: _search(terms[i], needles[i], text, lowered, 0) for i in indexes}
+    at = 0
+    while True:
+        best: re.Match[str] | None = None
+        chosen = -1
+        for i in indexes:
+            match = pending[i]
+            if match is not None and match.start() < at:
+                match = pending[i] = _search(terms[i], needles[i], text, lowered, at)
+            if match is not None and (best is None or match.start() < best.start()):
+                best, chosen = match, i
+        if best is None:
+            return
+        yield chosen, best.start(), best.end()
+        at = best.end() if best.end() > best.start() else best.start() + 1
+
+
 def _score_field(rule: TagRule, text: str, where: str, present: frozenset[str] | set[str]) -> list[Finding]:
-    regex = rule.scanner(where, present)
-    if regex is None:
+    indexes = rule.candidates(where, present)
+    if not indexes:
         return []
     text = _blank(text, rule, present)
     counted: dict[int, int] = {}
     passing: dict[int, int] = {}
-    for match in regex.finditer(text):
-        index = int(match.lastgroup[1:])  # type: ignore[index]
-        bucket = passing if _in_passing(text, *match.span()) else counted
+    for index, start, end in _matches(rule, indexes, text):
+        bucket = passing if _in_passing(text, start, end) else counted
         bucket[index] = bucket.get(index, 0) + 1
     findings = []
     for index in sorted(set(counted) | set(passing)):
@@ -356,6 +406,41 @@ def _paper_key(title: str, abstract: str) -> str:
     return hashlib.sha1(f"{title}\0{abstract}".encode()).hexdigest()
 
 
+#: Fewer untagged papers than this are tagged in this process: starting workers costs about half a second.
+PARALLEL_MIN = 2000
+
+
+def _tag_chunk(path: str, pairs: list[tuple[str, str]]) -> list[list[str]]:
+    """Tag a chunk of papers in a worker process, the taxonomy read there once (``lru_cache``)."""
+    taxonomy = _worker_taxonomy(path)
+    return [auto_tags(taxonomy, title, abstract) for title, abstract in pairs]
+
+
+@functools.lru_cache(maxsize=1)
+def _worker_taxonomy(path: str) -> Taxonomy:
+    return load_taxonomy(Path(path))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _tag_many(taxonomy: Taxonomy, pairs: list[tuple[str, str]]) -> list[list[str]]:
+    """``auto_tags`` for each pair: on every core when there are many (the results do not depend on it)."""
+    workers = min(_cores(), 8)
+    if len(pairs) < PARALLEL_MIN or workers < 2:
+        return [auto_tags(taxonomy, title, abstract) for title, abstract in pairs]
+    size = -(-len(pairs) // (workers * 4))  # a few chunks per worker, so none waits on a slow one
+    chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    # forkserver, not fork: under `mkdocs serve` this process has threads, which fork cannot copy safely.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        done = pool.map(_tag_chunk, [str(taxonomy.path)] * len(chunks), chunks)
+        return [tags for chunk in done for tags in chunk]
+
+
 def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path | None = None) -> list[list[str]]:
     """``auto_tags`` for many (title, abstract) pairs, reusing earlier results for unchanged papers.
 
@@ -366,17 +451,13 @@ def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path |
     path = cache_dir / f"tags-{digest}.json" if cache_dir is not None else None
     loaded = read_entry(path)
     known: dict[str, list[str]] = loaded if isinstance(loaded, dict) else {}  # a damaged cache is rebuilt
-    result, fresh = [], {}
-    for title, abstract in papers:
-        key = _paper_key(title, abstract)
-        tags = known.get(key)
-        if tags is None:
-            tags = auto_tags(taxonomy, title, abstract)
-        fresh[key] = tags
-        result.append(tags)
+    keys = [_paper_key(title, abstract) for title, abstract in papers]
+    missing = {key: pair for key, pair in zip(keys, papers, strict=True) if key not in known}
+    computed = dict(zip(missing, _tag_many(taxonomy, list(missing.values())), strict=True))
+    fresh = {key: known[key] if key in known else computed[key] for key in keys}
     if path is not None and fresh != known:
         write_entry(path, fresh)
-    return result
+    return [fresh[key] for key in keys]
 
 
 def format_explanation(taxonomy: Taxonomy, verdicts: list[Verdict], *, added: list[str], removed: list[str]) -> str:

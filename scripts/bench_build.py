@@ -14,7 +14,12 @@ For each size it prints:
 - plain: `papers generate` writes the very same pages, then a bare MkDocs (the
   same theme and extensions, no papers plugin) builds them: MkDocs' own cost;
 - ratio: cold / plain (issue 10's budget: at most 1.3 at 10,000 papers);
-- peak memory (RSS) of the cold build, pages, site size and bytes per paper.
+- peak memory of the cold build: the sum over the whole process tree (MkDocs and
+  Pagefind, which runs while MkDocs waits), sampled every 0.1 s;
+- pages, site size and bytes per paper;
+- the search index: its size and the time the cold build spent on it.
+
+``--keep DIR`` keeps each built project in DIR/<papers> for ``bench_search.py --project``.
 """
 
 from __future__ import annotations
@@ -72,20 +77,57 @@ def _vary(sentence: str, words: list[str], rng: random.Random) -> str:
     return " ".join(rng.choice(words) if len(w) > 4 and rng.random() < 0.17 else w for w in sentence.split())
 
 
-def run(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Seconds and peak memory (bytes) of one command; it must succeed."""
+def tree_rss(root: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    family, total = {root}, 0
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                grew = True
+    for pid in family:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Seconds, peak memory of the process tree (bytes) and the log of one command; it must succeed."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status:
-        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{process.stderr.read()[-3000:] if process.stderr else ''}")
-    return elapsed, usage.ru_maxrss * 1024
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - start
+        log.seek(0)
+        output = log.read()
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{output[-3000:]}")
+    return elapsed, peak, output
 
 
-def mkdocs(project: Path, config: str = "mkdocs.yml") -> tuple[float, int]:
-    return run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(project / config)], project)
+def mkdocs(project: Path, config: str = "mkdocs.yml") -> tuple[float, int, str]:
+    return run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / config)], project)
+
+
+def index_seconds(log: str) -> float:
+    """The search index's share of a build, from the plugin's log line."""
+    match = re.search(r"search index: .*?, ([0-9.]+) s \(", log)
+    return float(match.group(1)) if match else float("nan")
 
 
 def plain_build(project: Path) -> float:
@@ -106,27 +148,33 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="keep each built project in KEEP/<papers> (for bench_search.py --project)")
     args = parser.parse_args()
     print(
         f"{'papers':>7} {'cold (s)':>9} {'warm (s)':>9} {'plain (s)':>9} {'ratio':>6} {'peak (MB)':>9} "
-        f"{'HTML pages':>10} {'site (MB)':>9} {'KB/paper':>8} {'largest (KB)':>12}"
+        f"{'HTML pages':>10} {'site (MB)':>9} {'KB/paper':>8} {'largest (KB)':>12} {'index (MB)':>10} {'index (s)':>9}"
     )
     for n in args.papers:
         with tempfile.TemporaryDirectory() as folder:
-            project = Path(folder)
+            project = Path(folder) if args.keep is None else args.keep / str(n)
+            if args.keep is not None:
+                shutil.rmtree(project, ignore_errors=True)
+                project.mkdir(parents=True)
             shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
             shutil.copytree(ROOT / "docs", project / "docs")
             shutil.copytree(ROOT / "overrides", project / "overrides")
             make_archive(project, n, args.seed)
-            cold, peak = mkdocs(project)
-            warm, _ = mkdocs(project)
+            cold, peak, log = mkdocs(project)
+            index_time = index_seconds(log)
+            warm, _, _ = mkdocs(project)
             plain = plain_build(project)
             pages = list((project / "site").rglob("*.html"))
             size = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())
             largest = max(p.stat().st_size for p in pages)
+            index = sum(p.stat().st_size for p in (project / "site" / "search").rglob("*") if p.is_file())
             print(
                 f"{n:7} {cold:9.1f} {warm:9.1f} {plain:9.1f} {cold / plain:6.2f} {peak / 2**20:9.0f} "
-                f"{len(pages):10} {size / 2**20:9.1f} {size / n / 1024:8.1f} {largest / 1024:12.0f}",
+                f"{len(pages):10} {size / 2**20:9.1f} {size / n / 1024:8.1f} {largest / 1024:12.0f} {index / 2**20:10.1f} {index_time:9.1f}",
                 flush=True,
             )
     return 0

@@ -187,3 +187,35 @@ def test_skipping_terms_a_text_cannot_hold_changes_no_tag() -> None:
     papers = [(r.title, r.abstract) for r in Archive(ROOT / "archive").load()] + [(p["title"], p["abstract"]) for p in labelled["papers"]]
     papers += [(case[side]["title"], case[side]["abstract"]) for case in CASES for side in ("positive", "negative")]
     assert [explain(TAXONOMY, *p) for p in papers] == [explain(full_scan, *p) for p in papers]
+
+
+def _alternation(rule, indexes: list[int], text: str) -> list[tuple[int, int, int]]:
+    """What one regular expression of the terms, in order, finds: the reference the fast scan must equal."""
+    import re
+
+    alternatives = "|".join(f"(?P<t{i}>{rule.terms[i].pattern})" for i in indexes)
+    regex = re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
+    return [(int(m.lastgroup[1:]), m.start(), m.end()) for m in regex.finditer(text)]
+
+
+def test_the_needle_guided_scan_finds_what_one_alternation_of_the_terms_finds() -> None:
+    from generator.tagging import _matches
+
+    texts = [p.abstract for p in Archive(ROOT / "archive").load()]
+    texts += ["Image generation and images; super-resolution of IMAGES, image segmentation by semantic segmentation.", "İstanbul images"]
+    for text in texts:
+        present = TAXONOMY.needles_in(text)
+        for rule in TAXONOMY.rules.values():
+            for indexes in (rule.candidates("abstract", present), list(range(len(rule.terms)))):
+                if indexes:
+                    assert list(_matches(rule, indexes, text)) == _alternation(rule, indexes, text), (rule.slug, text[:60])
+
+
+def test_tagging_on_every_core_gives_the_same_tags_as_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import tagging
+
+    papers = [(p.title, p.abstract) for p in Archive(ROOT / "archive").load()]
+    alone = tag_all(TAXONOMY, papers)
+    monkeypatch.setattr(tagging, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(tagging, "_cores", lambda: 2)
+    assert tag_all(TAXONOMY, papers) == alone
