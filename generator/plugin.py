@@ -27,7 +27,7 @@ from mkdocs.structure.pages import Page
 from .config import Settings
 from .errors import PapersError
 from .feeds import discovery_links, midnight
-from .search import HandPage, build_index
+from .search import HandPage, Indexer
 from .site import Site, generate, usable_cache_dir
 
 log = logging.getLogger("mkdocs.plugins.papers")
@@ -64,6 +64,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     settings: Settings
     site: Site
     hand_pages: list[HandPage]
+    indexer: Indexer | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         options = dict(self.config)
@@ -77,6 +78,10 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             raise PluginError(f"papers: {exc.filename or ''}: {exc.strerror}") from exc
         self._pin_build_date()
         self.hand_pages = []
+        if self.indexer is not None:  # a rebuild under `mkdocs serve` while the last one still indexes
+            self.indexer.stop()
+        # The papers are indexed for search while MkDocs renders; on_post_build adds hand-written pages.
+        self.indexer = Indexer(self.site.catalog, usable_cache_dir(self.settings.cache_dir, log))
         return config
 
     def _pin_build_date(self) -> None:
@@ -114,19 +119,28 @@ class PapersPlugin(BasePlugin[PapersConfig]):
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         # After every build, `mkdocs serve` rebuilds included: the index follows the archive.
-        cache = usable_cache_dir(self.settings.cache_dir, log)
+        assert self.indexer is not None
+        indexer, self.indexer = self.indexer, None
         try:
-            stats = build_index(Path(config.site_dir), self.site.catalog, self.hand_pages, cache)
+            stats = indexer.publish(Path(config.site_dir), self.hand_pages)
         except PapersError as exc:
             raise PluginError(f"papers: {exc}") from exc
+        except OSError as exc:
+            raise PluginError(f"papers: search index: {exc.filename or ''}: {exc.strerror}") from exc
         log.info(
-            "search index: %d records in %d shard(s), %.1f MB, %.1f s (%d shard(s) indexed, the rest cached)",
+            "search index: %d records in %d shard(s), %.1f MB; %d shard(s) indexed in %.1f s, the rest cached; the build waited %.1f s for it",
             stats.records,
             stats.shards,
             stats.bytes / 2**20,
-            stats.seconds,
             stats.reindexed,
+            stats.seconds,
+            stats.waited,
         )
+
+    def on_build_error(self, error: Exception) -> None:
+        if self.indexer is not None:
+            self.indexer.stop()
+            self.indexer = None
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:
         # Archive edits (and taxonomy edits) rebuild the site; nothing we write is watched.

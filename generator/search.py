@@ -17,7 +17,8 @@ Sorting the values and renaming what depends on them makes the same archive give
 the same index, byte for byte.
 
 Each shard's index is cached by the digest of its records, so a build after a
-daily import re-indexes only the newest shard.
+daily import re-indexes only the newest shard; and the papers are indexed in the
+background while MkDocs renders the pages (``Indexer``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +45,8 @@ from .text import html_text, readable
 SHARD_PAPERS = 20_000
 #: Where the index is published, under the site's root.
 FOLDER = "search"
+#: The shard of hand-written pages (About…), searched right after the newest papers.
+PAGES_SHARD = "pages"
 #: What a browser needs of Pagefind's output; the rest is its own UIs, which we do not use.
 _KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind", "wasm.unknown.pagefind")
 _KEEP_DIRS = ("index", "fragment", "filter")
@@ -84,8 +88,11 @@ class IndexStats:
     records: int
     shards: int
     bytes: int
+    #: Time spent indexing (Pagefind and our records), most of it while MkDocs rendered pages.
     seconds: float
     reindexed: int
+    #: Time the build waited for the index at its end: what the index added to the build.
+    waited: float = 0.0
 
 
 # --- Records ---------------------------------------------------------------
@@ -147,11 +154,10 @@ def _path(url: str) -> str:
 # --- Shards ----------------------------------------------------------------
 
 
-def plan_shards(catalog: Catalog, pages: Iterable[HandPage] = (), limit: int = SHARD_PAPERS) -> list[Shard]:
+def plan_shards(catalog: Catalog, limit: int = SHARD_PAPERS) -> list[Shard]:
     """The papers, newest first, in shards of whole years when they fit in ``limit``, else parts of a year.
 
-    Named by their years (``2026``, ``2023-2025``, ``2026-2`` for a year's second
-    part). Hand-written pages go with the newest papers, which are searched first.
+    Named by their years: ``2026``, ``2023-2025``, or ``2026-2`` for a year's second part.
     """
     # (names, papers, whole years?): a year too big for one shard is split and never merged.
     groups: list[tuple[list[str], list[Paper], bool]] = []
@@ -166,15 +172,10 @@ def plan_shards(catalog: Catalog, pages: Iterable[HandPage] = (), limit: int = S
                 groups.append(([str(year)], chunk, True))
         else:
             groups += [([f"{year}-{n}"], chunk[i : i + limit], False) for n, i in enumerate(range(0, len(chunk), limit), 1)]
-    planned = [
+    return [
         Shard(names[0] if len(names) == 1 else f"{names[-1]}-{names[0]}", {_path(p.url): paper_record(p, catalog) for p in papers})
         for names, papers, _ in groups
     ]
-    extra = {_path(page.url): page_record(page) for page in pages}
-    if not planned:
-        return [Shard("pages", extra)] if extra else []
-    planned[0].records.update(extra)
-    return planned
 
 
 def manifest(catalog: Catalog, shards: Sequence[Shard]) -> str:
@@ -201,24 +202,35 @@ def _executable() -> str:
     return str(get_executable())
 
 
-def index_shard(shard: Shard, output: Path) -> None:
-    """Write the shard's records to a temporary folder and index them into ``output`` with Pagefind's CLI."""
-    with tempfile.TemporaryDirectory(prefix="papers-search-") as folder:
-        source = Path(folder) / "site"
+def index_shard(shard: Shard, output: Path, running: list[subprocess.Popen[str]] | None = None) -> None:
+    """Index the shard's records into ``output`` with Pagefind's CLI, from a temporary folder of small HTML files.
+
+    ``output`` appears whole or not at all (a rename), so an interrupted build
+    never leaves half an index in the cache. ``running`` receives the Pagefind
+    process, for a caller that may have to stop it.
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="papers-search-") as folder, tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as staging:
+        source = Path(folder)
         for path, html in shard.records.items():
             target = source / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
-        staged = Path(folder) / "index"
+        staged = Path(staging) / "index"
         command = [_executable(), "--site", str(source), "--output-path", str(staged), "--exclude-selectors", ".headerlink", "--quiet"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise SearchIndexError(f"Pagefind failed to index the search shard {shard.name!r}: {(done.stderr or done.stdout).strip()[-2000:]}")
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if running is not None:
+            running.append(process)
+        said, _ = process.communicate()
+        if process.returncode != 0:
+            raise SearchIndexError(f"Pagefind failed to index the search shard {shard.name!r} (exit {process.returncode}): {said.strip()[-2000:]}")
         _keep_used(staged)
         canonical(staged)
-        shutil.rmtree(output, ignore_errors=True)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(staged), output)
+        try:
+            staged.rename(output)
+        except OSError:
+            if not (output / "pagefind-entry.json").is_file():  # not another build's copy of the same shard
+                raise
 
 
 def _keep_used(folder: Path) -> None:
@@ -228,37 +240,90 @@ def _keep_used(folder: Path) -> None:
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
-def build_index(site_dir: Path, catalog: Catalog, pages: Iterable[HandPage] = (), cache_dir: Path | None = None, *, limit: int = SHARD_PAPERS) -> IndexStats:
-    """Index the catalog (and hand-written pages) into ``site_dir/search/``, reusing cached shards.
+class Indexer:
+    """Indexes the papers in a background thread while the host renders pages; ``publish`` finishes the job.
 
+    Pagefind is a separate process, so on a machine with two cores it indexes
+    while MkDocs renders, and the search index adds little to a build's time.
     Shards are indexed one after another: Pagefind already uses every core, and
-    one at a time bounds the memory.
+    one at a time bounds its memory. Each shard's index is kept in the cache
+    folder under the digest of its records (a temporary folder without a cache).
     """
-    start = time.perf_counter()
-    shards = plan_shards(catalog, pages, limit)
-    version = pagefind_version()
-    target = site_dir / FOLDER
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    cache = cache_dir / "search" if cache_dir is not None else None
-    reindexed, used = 0, set()
-    for shard in shards:
-        key = shard.digest(version)
-        used.add(key)
-        cached = cache / key if cache is not None else None
-        if cached is None or not (cached / "pagefind-entry.json").is_file():
-            reindexed += 1
-            index_shard(shard, cached if cached is not None else target / shard.name)
-        if cached is not None:
-            _publish(cached, target / shard.name)
-    if cache is not None:
-        for old in cache.iterdir():
-            if old.name not in used:
-                shutil.rmtree(old, ignore_errors=True)
-    (target / "index.json").write_text(manifest(catalog, shards), encoding="utf-8")
-    size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
-    records = sum(len(s.records) for s in shards)
-    return IndexStats(records, len(shards), size, time.perf_counter() - start, reindexed)
+
+    def __init__(self, catalog: Catalog, cache_dir: Path | None, *, limit: int = SHARD_PAPERS) -> None:
+        self.catalog = catalog
+        self.shards = plan_shards(catalog, limit=limit)
+        self.version = pagefind_version()
+        self.temporary = cache_dir is None
+        self.store = Path(tempfile.mkdtemp(prefix="papers-search-")) if cache_dir is None else cache_dir / "search"
+        self.reindexed = 0
+        self.busy = 0.0
+        self._error: BaseException | None = None
+        self._running: list[subprocess.Popen[str]] = []
+        self._stopped = False
+        self._thread = threading.Thread(target=self._index_papers, name="papers-search", daemon=True)
+        self._thread.start()
+
+    def _index_papers(self) -> None:
+        try:
+            for shard in self.shards:
+                if not self._stopped:
+                    self._ensure(shard)
+        except BaseException as exc:  # handed to publish(), in the host's thread
+            self._error = exc
+
+    def _ensure(self, shard: Shard) -> Path:
+        output = self.store / shard.digest(self.version)
+        if not (output / "pagefind-entry.json").is_file():
+            start = time.perf_counter()
+            self.reindexed += 1
+            index_shard(shard, output, self._running)
+            self.busy += time.perf_counter() - start
+        return output
+
+    def stop(self) -> None:
+        """Stop indexing (the build failed): nothing half-done stays behind."""
+        self._stopped = True
+        for process in self._running:
+            if process.poll() is None:
+                process.kill()
+        self._thread.join()
+        if self.temporary:
+            shutil.rmtree(self.store, ignore_errors=True)
+
+    def publish(self, site_dir: Path, pages: Iterable[HandPage] = ()) -> IndexStats:
+        """Wait for the papers' shards, index the hand-written pages, and put every shard in ``site_dir/search/``."""
+        start = time.perf_counter()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        records = {_path(page.url): page_record(page) for page in pages}
+        shards = list(self.shards)
+        if records:  # searched right after the newest papers
+            shards.insert(1, Shard(PAGES_SHARD, records))
+        target = site_dir / FOLDER
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        used = set()
+        for shard in shards:
+            output = self._ensure(shard)
+            used.add(output.name)
+            _publish(output, target / shard.name)
+        if self.temporary:
+            shutil.rmtree(self.store, ignore_errors=True)
+        else:
+            for old in self.store.iterdir():
+                if old.name not in used and not old.name.startswith("."):  # hidden: another build's work in progress
+                    shutil.rmtree(old, ignore_errors=True)
+        (target / "index.json").write_text(manifest(self.catalog, shards), encoding="utf-8")
+        size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
+        count = sum(len(s.records) for s in shards)
+        return IndexStats(count, len(shards), size, self.busy, self.reindexed, time.perf_counter() - start)
+
+
+def build_index(site_dir: Path, catalog: Catalog, pages: Iterable[HandPage] = (), cache_dir: Path | None = None, *, limit: int = SHARD_PAPERS) -> IndexStats:
+    """Index the catalog and hand-written pages into ``site_dir/search/`` in one go, reusing cached shards."""
+    return Indexer(catalog, cache_dir, limit=limit).publish(site_dir, pages)
 
 
 def _publish(cached: Path, target: Path) -> None:

@@ -17,7 +17,8 @@ For each size it prints:
 - peak memory of the cold build: the sum over the whole process tree (MkDocs and
   Pagefind, which runs while MkDocs waits), sampled every 0.1 s;
 - pages, site size and bytes per paper;
-- the search index: its size and the time the cold build spent on it.
+- the search index: its size, the time spent indexing (mostly while MkDocs renders
+  pages, on the other core) and the time the build waited for it at its end.
 
 ``--keep DIR`` keeps each built project in DIR/<papers> for ``bench_search.py --project``.
 """
@@ -124,10 +125,10 @@ def mkdocs(project: Path, config: str = "mkdocs.yml") -> tuple[float, int, str]:
     return run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / config)], project)
 
 
-def index_seconds(log: str) -> float:
-    """The search index's share of a build, from the plugin's log line."""
-    match = re.search(r"search index: .*?, ([0-9.]+) s \(", log)
-    return float(match.group(1)) if match else float("nan")
+def index_seconds(log: str) -> tuple[float, float]:
+    """Seconds spent indexing for search, and seconds the build waited for it at its end, from the plugin's log."""
+    match = re.search(r"search index: .* indexed in ([0-9.]+) s, .* waited ([0-9.]+) s", log)
+    return (float(match.group(1)), float(match.group(2))) if match else (float("nan"), float("nan"))
 
 
 def plain_build(project: Path) -> float:
@@ -152,7 +153,7 @@ def main() -> int:
     args = parser.parse_args()
     print(
         f"{'papers':>7} {'cold (s)':>9} {'warm (s)':>9} {'plain (s)':>9} {'ratio':>6} {'peak (MB)':>9} "
-        f"{'HTML pages':>10} {'site (MB)':>9} {'KB/paper':>8} {'largest (KB)':>12} {'index (MB)':>10} {'index (s)':>9}"
+        f"{'HTML pages':>10} {'site (MB)':>9} {'KB/paper':>8} {'largest (KB)':>12} {'index (MB)':>10} {'index (s)':>9} {'waited (s)':>10}"
     )
     for n in args.papers:
         with tempfile.TemporaryDirectory() as folder:
@@ -165,7 +166,7 @@ def main() -> int:
             shutil.copytree(ROOT / "overrides", project / "overrides")
             make_archive(project, n, args.seed)
             cold, peak, log = mkdocs(project)
-            index_time = index_seconds(log)
+            index_time, index_wait = index_seconds(log)
             warm, _, _ = mkdocs(project)
             plain = plain_build(project)
             pages = list((project / "site").rglob("*.html"))
@@ -174,7 +175,7 @@ def main() -> int:
             index = sum(p.stat().st_size for p in (project / "site" / "search").rglob("*") if p.is_file())
             print(
                 f"{n:7} {cold:9.1f} {warm:9.1f} {plain:9.1f} {cold / plain:6.2f} {peak / 2**20:9.0f} "
-                f"{len(pages):10} {size / 2**20:9.1f} {size / n / 1024:8.1f} {largest / 1024:12.0f} {index / 2**20:10.1f} {index_time:9.1f}",
+                f"{len(pages):10} {size / 2**20:9.1f} {size / n / 1024:8.1f} {largest / 1024:12.0f} {index / 2**20:10.1f} {index_time:9.1f} {index_wait:10.1f}",
                 flush=True,
             )
     return 0

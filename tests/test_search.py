@@ -65,10 +65,12 @@ def test_a_year_larger_than_a_shard_is_split_and_never_merged_with_another() -> 
     assert [(s.name, len(s.records)) for s in plan_shards(catalog_of(*papers), limit=2)] == [("2026-1", 2), ("2026-2", 2), ("2026-3", 1), ("2025", 1)]
 
 
-def test_hand_written_pages_are_searched_with_the_newest_papers() -> None:
-    shards = plan_shards(catalog_of(paper("new", 2026), paper("old", 2020)), [HandPage("about/", "About", "<p>Hi</p>")], limit=1)
-    assert "about/index.html" in shards[0].records and shards[0].name == "2026"
-    assert [s.name for s in plan_shards(catalog_of(), [HandPage("about/", "About", "<p>Hi</p>")])] == ["pages"]
+def test_hand_written_pages_are_a_shard_searched_right_after_the_newest_papers(tmp_path: Path) -> None:
+    about = HandPage("about/", "About <this>", "<p>Hi &amp; welcome</p>")
+    build_index(tmp_path / "site", catalog_of(paper("new", 2026), paper("old", 2020)), [about], limit=1)
+    assert (tmp_path / "site" / "search" / "index.json").read_text().startswith('{\n "shards": [\n  "2026",\n  "pages",\n  "2020"\n ]')
+    build_index(tmp_path / "alone", catalog_of(), [about])
+    assert (tmp_path / "alone" / "search" / "index.json").read_text().startswith('{\n "shards": [\n  "pages"\n ]')
 
 
 def test_the_manifest_lists_shards_and_only_the_tags_and_years_in_use() -> None:
