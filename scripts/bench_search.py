@@ -117,10 +117,10 @@ def queries(project: Path, seed: int = 11) -> list[tuple[str, str]]:
     for p in papers:
         for w in set(re.findall(r"[a-z]{6,}", p.abstract.lower())):
             counts[w] = counts.get(w, 0) + 1
-    rare = sorted((w for w, n in counts.items() if 2 <= n <= 5), key=lambda w: (counts[w], w))
+    rare = sorted((w for w, n in counts.items() if n >= 2), key=lambda w: (counts[w], w))[:100]  # the rarest words of the archive
     out = [("title", p.title) for p in picked[:5]]
     out += [("author", p.authors[0]) for p in picked[5:10] if p.authors]
-    out += [("rare", w) for w in rng.sample(rare, 5)] if len(rare) >= 5 else []
+    out += [("rare", w) for w in rng.sample(rare, 5)]
     for p in picked[15:20]:
         words = re.findall(r"[A-Za-z]{5,}", p.abstract)
         i = rng.randrange(max(1, len(words) - 1))
@@ -142,11 +142,18 @@ def search(page, query: str, counter: Counter) -> dict[str, float]:
     """Type ``query`` into the open search box; bytes and milliseconds to the first and the complete results."""
     mark = counter.mark()
     page.fill(".md-search__input", "")
-    page.keyboard.type(query, delay=30)
+    page.keyboard.type(query, delay=50)  # a fast typist
     page.wait_for_function("q => q in window.__complete", arg=query, timeout=60000)
     key, shown, complete, shown_at = page.evaluate("q => [window.__key, window.__shown[q], window.__complete[q], window.__shownAt[q]]", query)
     # The server logs each response as it ends; those that ended before the first results showed are their cost.
-    return {"first_ms": shown - key, "all_ms": complete - key, "first_bytes": counter.total_until(mark, shown_at), "all_bytes": counter.total(mark)}
+    top = page.evaluate("() => document.querySelector('.md-search-result__item h1')?.textContent || ''")
+    return {
+        "first_ms": shown - key,
+        "all_ms": complete - key,
+        "first_bytes": counter.total_until(mark, shown_at),
+        "all_bytes": counter.total(mark),
+        "top": top,
+    }
 
 
 def bench(site: Path, cases: list[tuple[str, str]]) -> dict:
@@ -233,6 +240,8 @@ def main() -> int:
                 and max(w["all_bytes"] for w in result["warm"]) <= BUDGET_QUERY_BYTES
                 and max(c["first_ms"] for c in result["cold"]) <= BUDGET_MS
             )
+            titles = [(q, c["top"]) for (kind, q), c in zip(cases, result["cold"], strict=True) if kind == "title"]
+            print(f"        an exact title finds its paper first: {sum(q == top for q, top in titles)} of {len(titles)}")
             print(f"        budgets (0 B before; ≤ 1 MB cold first; ≤ 300 KB per further query; ≤ 300 ms): {'met' if ok else 'NOT met'}")
     return 0
 

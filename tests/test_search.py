@@ -110,3 +110,17 @@ def test_a_rebuild_reindexes_only_the_shards_whose_papers_changed(tmp_path: Path
     stats = build_index(tmp_path / "site", catalog_of(*edited), cache_dir=cache, limit=1)
     assert stats.reindexed == 1 and len(list(cache.joinpath("search").iterdir())) == 2
     assert sorted(p.name for p in (tmp_path / "site" / "search").iterdir()) == ["2020", "2026", "index.json"]
+
+
+def test_a_failing_pagefind_is_a_clear_error_and_leaves_no_half_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import search
+    from generator.search import SearchIndexError
+
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'Error: out of memory' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(search, "_executable", lambda: str(fake))
+    cache = tmp_path / "cache"
+    with pytest.raises(SearchIndexError, match=r"Pagefind failed to index the search shard '2025' \(exit 3\): Error: out of memory"):
+        build_index(tmp_path / "site", catalog_of(paper("a")), cache_dir=cache)
+    assert list((cache / "search").iterdir()) == []

@@ -9,6 +9,9 @@
 
 const PAGE = 10; // results shown at once; "Show more" adds as many
 const EXCERPT_WORDS = 32;
+// Typing pauses this long before a search starts: searching every prefix ("d", "di", "dif"…)
+// would download the index chunks of words the reader is not looking for, and queue behind them.
+const PAUSE_MS = 100;
 
 const STYLE = `
 .papers-search__filters { display: flex; flex-wrap: wrap; gap: .4rem .8rem; padding: .6rem .8rem 0; font-size: .64rem; }
@@ -54,8 +57,9 @@ class SearchBox {
     }
     this.pagefind = await import(`${this.base}search/${first}/pagefind.js`);
     await this.pagefind.options({ baseUrl: new URL(this.base).pathname });
+    this.pagefind.init(); // fetch the engine and the newest shard's page list while the reader types
     this.listen();
-    if (this.input.value.trim()) this.run();
+    if (this.input.value.trim()) this.request();
   }
 
   // The older shards, merged once, after the first results are on screen.
@@ -96,9 +100,9 @@ class SearchBox {
   }
 
   listen() {
-    this.input.addEventListener("input", () => this.run());
-    for (const element of Object.values(this.filters)) element.addEventListener("change", () => this.run());
-    this.box.querySelector("button[type=reset]").addEventListener("click", () => setTimeout(() => this.run()));
+    this.input.addEventListener("input", () => this.schedule());
+    for (const element of Object.values(this.filters)) element.addEventListener("change", () => this.request());
+    this.box.querySelector("button[type=reset]").addEventListener("click", () => setTimeout(() => this.request()));
     this.input.addEventListener("keydown", (event) => this.onInputKey(event));
     this.list.addEventListener("keydown", (event) => this.onListKey(event));
     this.list.addEventListener("click", (event) => {
@@ -142,8 +146,33 @@ class SearchBox {
     return { filters, sort: this.filters.sort.value === "newest" ? { date: "desc" } : {}, filtered: Object.keys(filters).length > 0 };
   }
 
+  // One search at a time, for the latest query: a query typed while one runs waits for it, then runs alone.
+  schedule() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.request(), PAUSE_MS);
+  }
+
+  request() {
+    if (this.running) this.again = true;
+    else this.run();
+  }
+
   async run() {
+    this.running = true;
+    try {
+      await this.search();
+    } finally {
+      this.running = false;
+    }
+    if (this.again) {
+      this.again = false;
+      this.run();
+    }
+  }
+
+  async search() {
     const serial = ++this.serial;
+    const stale = () => this.again || serial !== this.serial; // a newer query waits: stop here
     const query = this.input.value.trim();
     const { filters, sort, filtered } = this.options();
     if (!query && !filtered) {
@@ -152,13 +181,13 @@ class SearchBox {
     }
     const search = () => this.pagefind.search(query || null, { filters, sort });
     let response = await search();
-    if (serial !== this.serial) return;
+    if (stale()) return;
     await this.show(serial, query, response);
-    if (!this.merged) {
+    if (!this.merged && !stale()) {
       await this.mergeOlder();
-      if (serial !== this.serial) return;
+      if (stale()) return;
       response = await search();
-      if (serial !== this.serial) return;
+      if (stale()) return;
       await this.show(serial, query, response);
     }
   }
