@@ -27,20 +27,26 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
+#: Where the site is served: under a path, as GitHub Pages serves a project's site.
+PREFIX = "/papers-archive/"
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The bundled site, built for and served at a localhost address, so that every link of it stays here."""
+    """The bundled site, built for and served at a localhost address under a path, so that every link of it stays here."""
     project = tmp_path_factory.mktemp("browser")
     for name in ("mkdocs.yml", "docs", "overrides", "archive"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, project / name)
     port = free_port()
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}{PREFIX}"
     env = {**os.environ, "SITE_URL": url, "NO_MKDOCS_2_WARNING": "1"}
     build = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(project / "mkdocs.yml")], env=env, capture_output=True, text=True
     )
     assert build.returncode == 0, build.stderr
-    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(project / "site")))
+    (project / "root").mkdir()
+    (project / "root" / PREFIX.strip("/")).symlink_to(project / "site")
+    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(project / "root")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield url
     server.shutdown()
@@ -158,7 +164,7 @@ def search(page: Page, query: str) -> list[dict[str, str]]:
 def test_slash_opens_search_and_a_title_finds_that_paper_first(base: str, browser: Browser) -> None:
     page, errors, outside = open_search(browser, base)
     results = search(page, "pointer networks")
-    assert results[0]["title"] == "Pointer Networks" and results[0]["href"] == "/papers/pointer-networks/"
+    assert results[0]["title"] == "Pointer Networks" and results[0]["href"] == PREFIX + "papers/pointer-networks/"
     assert results[0]["byline"].startswith("Oriol Vinyals, Meire Fortunato")
     assert "pointer" in results[0]["marked"]
     page.click(".md-search-result__link")
@@ -171,7 +177,10 @@ def test_slash_opens_search_and_a_title_finds_that_paper_first(base: str, browse
 def test_an_authors_name_finds_their_papers(base: str, browser: Browser) -> None:
     page, _, _ = open_search(browser, base)
     hrefs = {r["href"] for r in search(page, "David Duvenaud")}
-    assert {"/papers/alignment-faking-in-large-language-models/", "/papers/experts-don-t-cheat-learning-what-you-don-t-know-by-predicting-pairs/"} <= hrefs
+    assert {
+        PREFIX + "papers/alignment-faking-in-large-language-models/",
+        PREFIX + "papers/experts-don-t-cheat-learning-what-you-don-t-know-by-predicting-pairs/",
+    } <= hrefs
     page.close()
 
 
@@ -201,7 +210,7 @@ def test_a_tag_filter_narrows_the_results(base: str, browser: Browser) -> None:
 def test_search_shows_results_in_dark_mode_in_materials_colours(base: str, browser: Browser) -> None:
     page, _, _ = open_search(browser, base, color_scheme="dark")
     assert page.get_attribute("body", "data-md-color-scheme") == "slate"
-    assert search(page, "alignment faking")[0]["href"] == "/papers/alignment-faking-in-large-language-models/"
+    assert search(page, "alignment faking")[0]["href"] == PREFIX + "papers/alignment-faking-in-large-language-models/"
     title = page.locator(".md-search-result__item h1").first
     assert title.is_visible()
     colour = title.evaluate("e => getComputedStyle(e).color")
@@ -218,4 +227,12 @@ def test_escape_closes_search_and_nothing_typed_shows_no_results(base: str, brow
     assert page.locator(".md-search-result__item").count() == 0
     page.keyboard.press("Escape")
     assert not page.is_checked("#__search")
+    page.close()
+
+
+def test_a_hand_written_page_is_found_as_a_page(base: str, browser: Browser) -> None:
+    page, errors, _ = open_search(browser, base)
+    results = search(page, "taxonomy hand-curated record")
+    assert {"href": PREFIX + "about/", "title": "About"}.items() <= next(r for r in results if r["title"] == "About").items()
+    assert errors == []
     page.close()

@@ -56,7 +56,9 @@ class SearchBox {
       return;
     }
     this.pagefind = await import(`${this.base}search/${first}/pagefind.js`);
-    await this.pagefind.options({ baseUrl: new URL(this.base).pathname });
+    // Results link to the site's own root, also when it is served under a path (GitHub Pages: /<repo>/).
+    this.baseUrl = new URL(this.base).pathname;
+    await this.pagefind.options({ baseUrl: this.baseUrl });
     this.pagefind.init(); // fetch the engine and the newest shard's page list while the reader types
     this.listen();
     if (this.input.value.trim()) this.request();
@@ -66,7 +68,7 @@ class SearchBox {
   mergeOlder() {
     this.merging =
       this.merging ||
-      Promise.all(this.manifest.shards.slice(1).map((name) => this.pagefind.mergeIndex(`${this.base}search/${name}/`))).then(() => {
+      Promise.all(this.manifest.shards.slice(1).map((name) => this.pagefind.mergeIndex(`${this.base}search/${name}/`, { baseUrl: this.baseUrl }))).then(() => {
         this.merged = true;
       });
     return this.merging;
