@@ -245,7 +245,7 @@ class SearchBox {
     const meta = page.meta || {};
     const article = element("article", "md-search-result__article md-typeset");
     article.append(element("h1", "", meta.title || page.url));
-    const byline = [meta.authors, meta.date && longDate(meta.date)].filter(Boolean).join(" · ");
+    const byline = [meta.date && longDate(meta.date), meta.authors].filter(Boolean).join(" · "); // the date first: long author lists are cut
     if (byline) article.append(element("p", "papers-search__authors", byline));
     const tags = (page.filters && page.filters.tag) || [];
     if (tags.length) {
