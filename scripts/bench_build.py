@@ -15,7 +15,7 @@ For each size it prints:
   same theme and extensions, no papers plugin) builds them: MkDocs' own cost;
 - ratio: cold / plain (issue 10's budget: at most 1.3 at 10,000 papers);
 - peak memory of the cold build: the sum over the whole process tree (MkDocs and
-  Pagefind, which runs while MkDocs waits), sampled every 0.1 s;
+  Pagefind, which runs while MkDocs renders), sampled every 0.25 s;
 - pages, site size and bytes per paper;
 - the search index: its size, the time spent indexing (mostly while MkDocs renders
   pages, on the other core) and the time the build waited for it at its end.
@@ -38,6 +38,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGE = os.sysconf("SC_PAGE_SIZE")
 sys.path.insert(0, str(ROOT))
 
 
@@ -79,27 +80,16 @@ def _vary(sentence: str, words: list[str], rng: random.Random) -> str:
 
 
 def tree_rss(root: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants, from /proc."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    """Resident memory (bytes) of a process and all its descendants, from /proc (the kernel's lists of children)."""
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            parents[int(stat.parent.name)] = int(fields[1])
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, IndexError, ValueError):
-            continue
-    family, total = {root}, 0
-    grew = True
-    while grew:
-        grew = False
-        for pid, parent in parents.items():
-            if parent in family and pid not in family:
-                family.add(pid)
-                grew = True
-    for pid in family:
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
+            continue  # the process ended meanwhile
     return total
 
 
@@ -112,7 +102,7 @@ def run(command: list[str], cwd: Path) -> tuple[float, int, str]:
         peak = 0
         while process.poll() is None:
             peak = max(peak, tree_rss(process.pid))
-            time.sleep(0.1)
+            time.sleep(0.25)
         elapsed = time.perf_counter() - start
         log.seek(0)
         output = log.read()
