@@ -47,6 +47,8 @@ SHARD_PAPERS = 20_000
 FOLDER = "search"
 #: The shard of hand-written pages (About…), searched right after the newest papers.
 PAGES_SHARD = "pages"
+#: A staging folder in the cache this old was left by a killed build: removed.
+STALE_SECONDS = 3600
 #: What a browser needs of Pagefind's output; the rest is its own UIs, which we do not use.
 _KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind", "wasm.unknown.pagefind")
 _KEEP_DIRS = ("index", "fragment", "filter")
@@ -254,8 +256,8 @@ class Indexer:
         self.catalog = catalog
         self.shards = plan_shards(catalog, limit=limit)
         self.version = pagefind_version()
-        self.temporary = cache_dir is None
-        self.store = Path(tempfile.mkdtemp(prefix="papers-search-")) if cache_dir is None else cache_dir / "search"
+        self.temporary = cache_dir is None or not _writable(cache_dir / "search")
+        self.store = Path(tempfile.mkdtemp(prefix="papers-search-")) if self.temporary else cache_dir / "search"  # type: ignore[operator]
         self.reindexed = 0
         self.busy = 0.0
         self._error: BaseException | None = None
@@ -313,12 +315,22 @@ class Indexer:
             shutil.rmtree(self.store, ignore_errors=True)
         else:
             for old in self.store.iterdir():
-                if old.name not in used and not old.name.startswith("."):  # hidden: another build's work in progress
+                # Hidden: another build's work in progress, unless a killed build left it long ago.
+                if old.name not in used and (not old.name.startswith(".") or time.time() - old.stat().st_mtime > STALE_SECONDS):
                     shutil.rmtree(old, ignore_errors=True)
         (target / "index.json").write_text(manifest(self.catalog, shards), encoding="utf-8")
         size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
         count = sum(len(s.records) for s in shards)
         return IndexStats(count, len(shards), size, self.busy, self.reindexed, time.perf_counter() - start)
+
+
+def _writable(folder: Path) -> bool:
+    """Whether the cache can hold the index (a read-only checkout cannot: a temporary folder does then)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def build_index(site_dir: Path, catalog: Catalog, pages: Iterable[HandPage] = (), cache_dir: Path | None = None, *, limit: int = SHARD_PAPERS) -> IndexStats:

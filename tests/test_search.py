@@ -124,3 +124,12 @@ def test_a_failing_pagefind_is_a_clear_error_and_leaves_no_half_index(tmp_path: 
     with pytest.raises(SearchIndexError, match=r"Pagefind failed to index the search shard '2025' \(exit 3\): Error: out of memory"):
         build_index(tmp_path / "site", catalog_of(paper("a")), cache_dir=cache)
     assert list((cache / "search").iterdir()) == []
+
+
+def test_a_cache_that_cannot_hold_the_index_gives_way_to_a_temporary_folder(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "search").write_text("in the way")  # as a read-only checkout would refuse the folder
+    stats = build_index(tmp_path / "site", catalog_of(paper("a")), cache_dir=cache)
+    assert stats.reindexed == 1 and (tmp_path / "site" / "search" / "2025" / "pagefind-entry.json").is_file()
+    assert (cache / "search").read_text() == "in the way"
