@@ -204,35 +204,48 @@ def _executable() -> str:
     return str(get_executable())
 
 
-def index_shard(shard: Shard, output: Path, running: list[subprocess.Popen[str]] | None = None) -> None:
-    """Index the shard's records into ``output`` with Pagefind's CLI, from a temporary folder of small HTML files.
+def write_records(shard: Shard) -> Path:
+    """The shard's records as small HTML files in a new temporary folder, which Pagefind's CLI indexes."""
+    source = Path(tempfile.mkdtemp(prefix="papers-search-"))
+    for path, html in shard.records.items():
+        target = source / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+    return source
+
+
+def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess.Popen[str]] | None = None) -> None:
+    """Index the records in ``source`` (then removed) into ``output`` with Pagefind's CLI.
 
     ``output`` appears whole or not at all (a rename), so an interrupted build
     never leaves half an index in the cache. ``running`` receives the Pagefind
     process, for a caller that may have to stop it.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="papers-search-") as folder, tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as staging:
-        source = Path(folder)
-        for path, html in shard.records.items():
-            target = source / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
-        staged = Path(staging) / "index"
-        command = [_executable(), "--site", str(source), "--output-path", str(staged), "--exclude-selectors", ".headerlink", "--quiet"]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if running is not None:
-            running.append(process)
-        said, _ = process.communicate()
-        if process.returncode != 0:
-            raise SearchIndexError(f"Pagefind failed to index the search shard {shard.name!r} (exit {process.returncode}): {said.strip()[-2000:]}")
-        _keep_used(staged)
-        canonical(staged)
-        try:
-            staged.rename(output)
-        except OSError:
-            if not (output / "pagefind-entry.json").is_file():  # not another build's copy of the same shard
-                raise
+    try:
+        with tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as staging:
+            staged = Path(staging) / "index"
+            command = [_executable(), "--site", str(source), "--output-path", str(staged), "--exclude-selectors", ".headerlink", "--quiet"]
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if running is not None:
+                running.append(process)
+            said, _ = process.communicate()
+            if process.returncode != 0:
+                raise SearchIndexError(f"Pagefind failed to index the search shard {name!r} (exit {process.returncode}): {said.strip()[-2000:]}")
+            _keep_used(staged)
+            canonical(staged)
+            try:
+                staged.rename(output)
+            except OSError:
+                if not (output / "pagefind-entry.json").is_file():  # not another build's copy of the same shard
+                    raise
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
+
+
+def index_shard(shard: Shard, output: Path, running: list[subprocess.Popen[str]] | None = None) -> None:
+    """Index one shard into ``output``: its records written, then Pagefind run over them."""
+    run_pagefind(shard.name, write_records(shard), output, running)
 
 
 def _keep_used(folder: Path) -> None:
@@ -258,25 +271,39 @@ class Indexer:
         self.version = pagefind_version()
         self.temporary = cache_dir is None or not _writable(cache_dir / "search")
         self.store = Path(tempfile.mkdtemp(prefix="papers-search-")) if self.temporary else cache_dir / "search"  # type: ignore[operator]
-        self.reindexed = 0
-        self.busy = 0.0
         self._error: BaseException | None = None
         self._running: list[subprocess.Popen[str]] = []
         self._stopped = False
-        self._thread = threading.Thread(target=self._index_papers, name="papers-search", daemon=True)
+        # The records are written here, in the host's thread: a background thread writing
+        # 100,000 small files waits for the interpreter lock at every call while MkDocs
+        # renders, and took 15 minutes. The thread only waits for Pagefind, a separate process.
+        start = time.perf_counter()
+        todo = [(shard, write_records(shard), output) for shard in self.shards if not _indexed(output := self._output(shard))]
+        self.busy = time.perf_counter() - start
+        self.reindexed = len(todo)
+        self._thread = threading.Thread(target=self._index_papers, args=(todo,), name="papers-search", daemon=True)
         self._thread.start()
 
-    def _index_papers(self) -> None:
+    def _output(self, shard: Shard) -> Path:
+        return self.store / shard.digest(self.version)
+
+    def _index_papers(self, todo: list[tuple[Shard, Path, Path]]) -> None:
+        start = time.perf_counter()
         try:
-            for shard in self.shards:
-                if not self._stopped:
-                    self._ensure(shard)
+            for shard, source, output in todo:
+                if self._stopped:
+                    shutil.rmtree(source, ignore_errors=True)
+                else:
+                    run_pagefind(shard.name, source, output, self._running)
         except BaseException as exc:  # handed to publish(), in the host's thread
             self._error = exc
+            for _, source, _ in todo:
+                shutil.rmtree(source, ignore_errors=True)
+        self.busy += time.perf_counter() - start
 
     def _ensure(self, shard: Shard) -> Path:
-        output = self.store / shard.digest(self.version)
-        if not (output / "pagefind-entry.json").is_file():
+        output = self._output(shard)
+        if not _indexed(output):
             start = time.perf_counter()
             self.reindexed += 1
             index_shard(shard, output, self._running)
@@ -322,6 +349,10 @@ class Indexer:
         size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
         count = sum(len(s.records) for s in shards)
         return IndexStats(count, len(shards), size, self.busy, self.reindexed, time.perf_counter() - start)
+
+
+def _indexed(output: Path) -> bool:
+    return (output / "pagefind-entry.json").is_file()
 
 
 def _writable(folder: Path) -> bool:
