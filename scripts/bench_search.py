@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_build import make_archive, mkdocs  # noqa: E402
+from chromium import launch  # noqa: E402
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 BUDGET_FIRST_BYTES, BUDGET_QUERY_BYTES, BUDGET_MS = 1_000_000, 300_000, 300
 
 # Records when a key was last pressed and when results for a query were first, then fully, shown.
@@ -126,16 +126,6 @@ def queries(project: Path, seed: int = 11) -> list[tuple[str, str]]:
         i = rng.randrange(max(1, len(words) - 1))
         out.append(("two words", " ".join(words[i : i + 2])))
     return out
-
-
-def launch(playwright):
-    chromium = shutil.which("chromium")
-    if chromium:
-        try:
-            return playwright.chromium.launch(executable_path=chromium, args=FLAGS)
-        except Exception:
-            pass
-    return playwright.chromium.launch(args=FLAGS)
 
 
 def search(page, query: str, counter: Counter) -> dict[str, float]:

@@ -16,9 +16,11 @@ import pytest
 from conftest import ROOT, free_port
 from playwright.sync_api import Browser, Page, sync_playwright
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from chromium import launch  # shared with scripts/bench_search.py
+
 pytestmark = pytest.mark.e2e
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAPER = "papers/adaptive-guidance-training-free-acceleration-of-conditional-diffusion-models/"
 
 
@@ -53,21 +55,10 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.server_close()
 
 
-def _launch(playwright) -> Browser:
-    """Debian's Chromium where it runs, else the one Playwright installed (`make browser` sees to one of them)."""
-    chromium = shutil.which("chromium")
-    if chromium:
-        try:
-            return playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        except Exception:
-            pass
-    return playwright.chromium.launch(args=CHROMIUM_FLAGS)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = _launch(playwright)
+        browser = launch(playwright)
         yield browser
         browser.close()
 
