@@ -4,17 +4,17 @@ Why the CLI over a folder of small HTML files: Pagefind's Python API
 (``add_custom_record``) costs about 100 ms per record, while the CLI indexes
 10,000 small files in about 10 s.
 
-Why shards: the indexer's memory grows by about 135 KB per record (1.3 GB at
-10,000), and every browser search first downloads the index's page list (about
-10 bytes per record). Papers are split, newest first, into shards of at most
-``SHARD_PAPERS`` along year boundaries. The browser searches the newest shard
-first, shows its results, then merges the older shards (Pagefind's multi-index
-search) and refines them.
+Why shards: the indexer's memory grows by about 125 KB per record (1.3 GB at
+10,000, 3.7 GB at 30,000). The papers, oldest first, fill shards of
+``SHARD_PAPERS`` in turn; new papers land in the newest shard, so the older
+ones keep their papers and their cached index. The browser searches the newest
+shard first, shows its results, then merges the older ones (Pagefind's
+multi-index search) and refines them. Each shard costs every word of a query a
+chunk of about 25 KB, so shards are as large as the memory budget allows.
 
-Why the output is rewritten (``canonical``): Pagefind writes a filter's values in
-hash-map order, which changes from run to run, and names files by their content.
-Sorting the values and renaming what depends on them makes the same archive give
-the same index, byte for byte.
+Why the output is rewritten (``generator.canonical``): Pagefind numbers pages
+in the file system's order and writes filters in hash-map order, so the same
+archive would not give the same bytes on another machine.
 
 Each shard's index is cached by the digest of its records, so a build after a
 daily import re-indexes only the newest shard; and the papers are indexed in the
@@ -23,26 +23,25 @@ background while MkDocs renders the pages (``Indexer``).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from pathlib import Path
 
 from .catalog import Catalog, Paper
 from .errors import PapersError
 from .text import html_text, readable
 
-#: Most papers in one shard: bounds the indexer's memory (about 2.7 GB) and a first search's download.
-SHARD_PAPERS = 20_000
+#: Most papers in one shard: bounds the indexer's memory (about 4.3 GB) while MkDocs renders (up to 2.5 GB at 100,000 papers).
+SHARD_PAPERS = 34_000
 #: Where the index is published, under the site's root.
 FOLDER = "search"
 #: The shard of hand-written pages (About…), searched right after the newest papers.
@@ -55,7 +54,7 @@ _KEEP_DIRS = ("index", "fragment", "filter")
 #: Weights Pagefind gives a word by where it is (1 is body text, 10 the most): a title match ranks first.
 WEIGHT_TITLE, WEIGHT_AUTHORS, WEIGHT_TAGS = 10, 4, 2
 #: Part of the cache key: a new layout of the records re-indexes everything.
-RECORD_VERSION = "1"
+RECORD_VERSION = "2"
 
 
 class SearchIndexError(PapersError):
@@ -79,7 +78,7 @@ class Shard:
     records: dict[str, str]
 
     def digest(self, version: str) -> str:
-        sha = hashlib.sha256(f"{RECORD_VERSION}\0{version}\0".encode())
+        sha = hashlib.sha256(f"{RECORD_VERSION}\0{version}\0{self.name}\0".encode())  # the name is in the fragments' names
         for path in sorted(self.records):
             sha.update(f"{path}\0{self.records[path]}\0".encode())
         return sha.hexdigest()[:24]
@@ -122,7 +121,8 @@ def paper_record(paper: Paper, catalog: Catalog) -> str:
     """The search record of a paper: abstract and note as text, title, authors, tags; tag and year filters; date sort.
 
     The abstract comes first so that an excerpt reads as prose; ``body_words``
-    tells the search box where the abstract and note end.
+    tells the search box where the abstract and note end. The sort is unique,
+    date then path: it puts the pages in a canonical order.
     """
     record = paper.record
     prose = " ".join(readable(record.abstract).split())
@@ -138,7 +138,7 @@ def paper_record(paper: Paper, catalog: Catalog) -> str:
         title=readable(record.title),
         meta={"authors": authors, "date": record.added.isoformat(), "body_words": str(body_words)},
         filters=[*tags, ("year", str(record.added.year))],
-        sort=record.added.isoformat(),
+        sort=" ".join(_age(paper)),
     )
 
 
@@ -157,27 +157,19 @@ def _path(url: str) -> str:
 
 
 def plan_shards(catalog: Catalog, limit: int = SHARD_PAPERS) -> list[Shard]:
-    """The papers, newest first, in shards of whole years when they fit in ``limit``, else parts of a year.
+    """The papers in shards of ``limit``, filled oldest first; listed newest first, named ``1``, ``2``… from the oldest.
 
-    Named by their years: ``2026``, ``2023-2025``, or ``2026-2`` for a year's second part.
+    Filling from the oldest keeps every shard but the newest unchanged when new
+    papers arrive, so their cached index stays valid.
     """
-    # (names, papers, whole years?): a year too big for one shard is split and never merged.
-    groups: list[tuple[list[str], list[Paper], bool]] = []
-    for year, papers in groupby(catalog.papers, key=lambda p: p.record.added.year):
-        chunk = list(papers)
-        if len(chunk) <= limit:
-            previous = groups[-1] if groups else None
-            if previous and previous[2] and len(previous[1]) + len(chunk) <= limit:
-                previous[0].append(str(year))
-                previous[1].extend(chunk)
-            else:
-                groups.append(([str(year)], chunk, True))
-        else:
-            groups += [([f"{year}-{n}"], chunk[i : i + limit], False) for n, i in enumerate(range(0, len(chunk), limit), 1)]
-    return [
-        Shard(names[0] if len(names) == 1 else f"{names[-1]}-{names[0]}", {_path(p.url): paper_record(p, catalog) for p in papers})
-        for names, papers, _ in groups
-    ]
+    papers = sorted(catalog.papers, key=_age)
+    shards = [Shard(str(n), {_path(p.url): paper_record(p, catalog) for p in papers[i : i + limit]}) for n, i in enumerate(range(0, len(papers), limit), 1)]
+    return shards[::-1]
+
+
+def _age(paper: Paper) -> tuple[str, str]:
+    """Oldest first; a paper's rank by this is its page number in the index (``generator.canonical``)."""
+    return (paper.record.added.isoformat(), _path(paper.url))
 
 
 def manifest(catalog: Catalog, shards: Sequence[Shard]) -> str:
@@ -232,12 +224,23 @@ def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess
         if process.returncode != 0:
             raise SearchIndexError(f"Pagefind failed to index the search shard {name!r} (exit {process.returncode}): {said.strip()[-2000:]}")
         _keep_used(staged)
-        canonical(staged)
+        _canonical(name, staged, running)
         try:
             staged.rename(output)
         except OSError:
             if not (output / "pagefind-entry.json").is_file():  # not another build's copy of the same shard
                 raise
+
+
+def _canonical(name: str, staged: Path, running: list[subprocess.Popen[str]] | None) -> None:
+    """Put the shard's index in canonical order, in another process: it runs on another core while MkDocs renders."""
+    command = [sys.executable, "-m", "generator.canonical", f"{name}_", str(staged)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if running is not None:
+        running.append(process)
+    said, _ = process.communicate()
+    if process.returncode != 0:
+        raise SearchIndexError(f"the search shard {name!r}: {said.strip()[-2000:]}")
 
 
 def index_shard(shard: Shard, output: Path, running: list[subprocess.Popen[str]] | None = None) -> None:
@@ -387,100 +390,3 @@ def _publish(cached: Path, target: Path) -> None:
             shutil.copy2(source, destination)
 
     shutil.copytree(cached, target, copy_function=link_or_copy)
-
-
-# --- Canonical output ------------------------------------------------------
-# Pagefind's binary files are gzip-compressed CBOR after a "pagefind_dcd" signature.
-# A filter file is [filter name, [[value, [page numbers…]], …]]; only its value order
-# varies between runs, so it is decoded, sorted and written back in the same encoding.
-
-_SIGNATURE = b"pagefind_dcd"
-
-
-def canonical(folder: Path) -> None:
-    """Make Pagefind's output in ``folder`` the same on every run (see the module's docstring)."""
-    renames: dict[str, str] = {}
-    for path in sorted((folder / "filter").glob("*.pf_filter")):
-        data = gzip.decompress(path.read_bytes())
-        name, values = _cbor_decode(data[len(_SIGNATURE) :])
-        fixed = _SIGNATURE + _cbor_encode([name, sorted(values, key=lambda v: v[0].encode())])
-        language, _, old = path.stem.partition("_")
-        new = hashlib.sha256(fixed).hexdigest()[: len(old)]
-        renames[path.stem] = f"{language}_{new}"
-        path.unlink()
-        (path.parent / f"{language}_{new}.pf_filter").write_bytes(gzip.compress(fixed, mtime=0))
-    entry_path = folder / "pagefind-entry.json"
-    entry = json.loads(entry_path.read_text(encoding="utf-8"))
-    for language in entry["languages"].values():
-        meta_path = folder / f"pagefind.{language['hash']}.pf_meta"
-        meta = _canonical_meta(gzip.decompress(meta_path.read_bytes()), renames)
-        lang, _, old_hash = language["hash"].partition("_")
-        language["hash"] = f"{lang}_{hashlib.sha256(meta).hexdigest()[: len(old_hash)]}"
-        meta_path.unlink()
-        (folder / f"pagefind.{language['hash']}.pf_meta").write_bytes(gzip.compress(meta, mtime=0))
-    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-
-
-def _canonical_meta(data: bytes, renames: dict[str, str]) -> bytes:
-    """The index's metadata with the renamed filter files, and its list of filters sorted by name."""
-    items = _cbor_decode(data[len(_SIGNATURE) :])
-    if not isinstance(items, list):
-        raise SearchIndexError("unexpected Pagefind metadata; is the Pagefind version the pinned one?")
-    for i, item in enumerate(items):
-        if isinstance(item, list) and item and all(isinstance(f, list) and len(f) == 2 and isinstance(f[1], str) and f[1] in renames for f in item):
-            items[i] = sorted([name, renames[old]] for name, old in item)
-    return _SIGNATURE + _cbor_encode(items)
-
-
-def _cbor_text(text: str) -> bytes:
-    return _cbor_head(3, len(text.encode())) + text.encode()
-
-
-def _cbor_head(major: int, value: int) -> bytes:
-    if value < 24:
-        return bytes([major << 5 | value])
-    for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if value < 1 << (8 * size):
-            return bytes([major << 5 | extra]) + value.to_bytes(size, "big")
-    raise ValueError(value)
-
-
-def _cbor_encode(value: object) -> bytes:
-    if isinstance(value, bool) or not isinstance(value, (int, str, list)):
-        raise TypeError(type(value))
-    if isinstance(value, int):
-        return _cbor_head(0, value)
-    if isinstance(value, str):
-        return _cbor_text(value)
-    return _cbor_head(4, len(value)) + b"".join(_cbor_encode(item) for item in value)
-
-
-def _cbor_decode(data: bytes) -> object:
-    value, end = _cbor_item(data, 0)
-    if end != len(data):
-        raise SearchIndexError("unexpected data after a Pagefind file; is the Pagefind version the pinned one?")
-    return value
-
-
-def _cbor_item(data: bytes, at: int) -> tuple[object, int]:
-    """One CBOR item of the kinds Pagefind's filter and metadata files hold: unsigned integers, text and arrays."""
-    major, info = data[at] >> 5, data[at] & 31
-    at += 1
-    if info < 24:
-        value = info
-    elif info <= 27:
-        size = 1 << (info - 24)
-        value, at = int.from_bytes(data[at : at + size], "big"), at + size
-    else:
-        raise SearchIndexError(f"unexpected CBOR item {data[at - 1]:#x} in a Pagefind file; is the Pagefind version the pinned one?")
-    if major == 0:
-        return value, at
-    if major == 3:
-        return data[at : at + value].decode(), at + value
-    if major == 4:
-        items = []
-        for _ in range(value):
-            item, at = _cbor_item(data, at)
-            items.append(item)
-        return items, at
-    raise SearchIndexError(f"unexpected CBOR type {major} in a Pagefind file; is the Pagefind version the pinned one?")

@@ -175,6 +175,25 @@ def test_an_authors_name_finds_their_papers(base: str, browser: Browser) -> None
     page.close()
 
 
+def test_a_long_title_pasted_whole_finds_that_paper_first(base: str, browser: Browser) -> None:
+    page, _, _ = open_search(browser, base)
+    results = search(page, "Experts Don't Cheat: Learning What You Don't Know By Predicting Pairs")
+    assert results[0]["href"] == PREFIX + "papers/experts-don-t-cheat-learning-what-you-don-t-know-by-predicting-pairs/"
+    page.close()
+
+
+def test_sorting_by_newest_orders_the_same_results_by_date_then_path(base: str, browser: Browser) -> None:
+    page, _, _ = open_search(browser, base)
+    by_relevance = search(page, "diffusion")
+    page.select_option(".papers-search__filters select[name=sort]", "newest")
+    by_date = search(page, "diffusion")
+    assert len(by_date) == len(by_relevance) > 2 and by_date != by_relevance
+    # Every bundled paper was added on the same day: the newest are the last by path.
+    hrefs = [r["href"] for r in by_date]
+    assert hrefs == sorted(hrefs, reverse=True)
+    page.close()
+
+
 def found(page: Page) -> int:
     """The number of matches the search box reports ("12 matching papers")."""
     meta = page.inner_text(".md-search-result__meta")

@@ -12,6 +12,11 @@ const EXCERPT_WORDS = 32;
 // Typing pauses this long before a search starts: searching every prefix ("d", "di", "dif"…)
 // would download the index chunks of words the reader is not looking for, and queue behind them.
 const PAUSE_MS = 100;
+// A long query is searched for its longest words only: each word costs a download of its
+// part of the index from every shard (about 25 KB each), and a paper matching the three
+// most specific words of a title is that paper. Shorter words are the common ones.
+const MAX_TERMS = 3;
+const COMMON = new Set("a an and are as at be by for from in into is it its of on or our over the to under using via we with without".split(" "));
 
 const STYLE = `
 .papers-search__filters { display: flex; flex-wrap: wrap; gap: .4rem .8rem; padding: .6rem .8rem 0; font-size: .64rem; }
@@ -145,7 +150,22 @@ class SearchBox {
     const filters = {};
     if (this.filters.tag.value) filters.tag = this.filters.tag.value;
     if (this.filters.year.value) filters.year = this.filters.year.value;
-    return { filters, sort: this.filters.sort.value === "newest" ? { date: "desc" } : {}, filtered: Object.keys(filters).length > 0 };
+    return { filters, newest: this.filters.sort.value === "newest", filtered: Object.keys(filters).length > 0 };
+  }
+
+  // Newest first, without a sort in the index: a result's id is "<shard>_<n>", where n is the
+  // paper's rank by date within its shard (generator/canonical.py), and the manifest lists the
+  // shards newest first. Hand-written pages come last.
+  newestFirst(results) {
+    const rank = (result) => {
+      const cut = result.id.lastIndexOf("_");
+      const shard = this.manifest.shards.indexOf(result.id.slice(0, cut));
+      const older = result.id.slice(0, cut) === "pages" || shard < 0 ? this.manifest.shards.length : shard;
+      return [older, -Number(result.id.slice(cut + 1))];
+    };
+    const keyed = results.map((result) => [rank(result), result]);
+    keyed.sort(([a], [b]) => a[0] - b[0] || a[1] - b[1]);
+    return keyed.map(([, result]) => result);
   }
 
   // One search at a time, for the latest query: a query typed while one runs waits for it, then runs alone.
@@ -176,12 +196,16 @@ class SearchBox {
     const serial = ++this.serial;
     const stale = () => this.again || serial !== this.serial; // a newer query waits: stop here
     const query = this.input.value.trim();
-    const { filters, sort, filtered } = this.options();
+    const { filters, newest, filtered } = this.options();
     if (!query && !filtered) {
       this.show(serial, query, null);
       return;
     }
-    const search = () => this.pagefind.search(query || null, { filters, sort });
+    const terms = searchTerms(query);
+    const search = async () => {
+      const response = await this.pagefind.search(terms || null, { filters });
+      return newest ? { ...response, results: this.newestFirst(response.results) } : response;
+    };
     let response = await search();
     if (stale()) return;
     await this.show(serial, query, response);
@@ -199,8 +223,10 @@ class SearchBox {
       this.list.replaceChildren();
       this.status.textContent = "Search titles, authors, abstracts and tags";
     } else {
-      const items = await this.items(response.results.slice(0, PAGE));
+      const first = await Promise.all(response.results.slice(0, PAGE).map((result) => result.data()));
       if (serial !== this.serial) return;
+      const pages = this.filters.sort.value === "newest" ? first : titleFirst(first, query);
+      const items = pages.map((page) => this.item(page));
       this.list.replaceChildren(...items);
       this.results = response.results;
       this.shown = items.length;
@@ -261,6 +287,25 @@ class SearchBox {
     item.append(link);
     return item;
   }
+}
+
+// What Pagefind is asked: the query, or for a long one its MAX_TERMS longest words that are
+// not common ones (quoted phrases are left alone).
+function searchTerms(query) {
+  const words = query.split(/\s+/).filter(Boolean);
+  if (words.length <= MAX_TERMS || query.includes('"')) return query;
+  const plain = (word) => word.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+  const specific = words.map((word, at) => [plain(word), word, at]).filter(([p]) => p && !COMMON.has(p));
+  specific.sort((a, b) => b[0].length - a[0].length || a[2] - b[2]);
+  const kept = specific.slice(0, MAX_TERMS).sort((a, b) => a[2] - b[2]);
+  return kept.length ? kept.map(([, word]) => word).join(" ") : query;
+}
+
+// A paper whose title is the query goes first: the reader pasted a title.
+function titleFirst(pages, query) {
+  const same = (text) => text.toLowerCase().replace(/\s+/g, " ").trim();
+  const at = pages.findIndex((page) => same((page.meta && page.meta.title) || "") === same(query));
+  return at > 0 ? [pages[at], ...pages.slice(0, at), ...pages.slice(at + 1)] : pages;
 }
 
 function element(tag, className, text) {
