@@ -1,7 +1,7 @@
 // Search for Papers Archive: Pagefind's index, shown in Material's search overlay.
 //
 // Loaded by partials/search.html the first time a reader opens search, never before.
-// The index is split into shards, newest papers first (generator/search.py): the newest
+// The index is split into shards of papers by date (generator/search.py): the newest
 // shard answers first, then the older ones are merged in and the results refined, so a
 // first search downloads only the newest shard's page list.
 //
