@@ -20,7 +20,7 @@ def test_serve_rebuilds_on_archive_edits_and_then_settles(tmp_path: Path) -> Non
     with serving(tmp_path, log) as base:
         url = base + "papers/pointer-networks/"
         assert wait_for(lambda: "Pointer Networks" in fetch(url)), log.read_text()
-        entry = base + "search/2026/pagefind-entry.json"  # the search index is served too, and rebuilt with the site
+        entry = base + "search/1/pagefind-entry.json"  # the search index is served too, and rebuilt with the site
         before = fetch(entry)
         record.write_text(record.read_text().replace("title: Pointer Networks", "title: A Revisit of Pointer Networks"))
         assert wait_for(lambda: "A Revisit of Pointer Networks" in fetch(url)), log.read_text()
