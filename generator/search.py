@@ -5,12 +5,14 @@ Why the CLI over a folder of small HTML files: Pagefind's Python API
 10,000 small files in about 10 s.
 
 Why shards: the indexer's memory grows by about 125 KB per record (1.3 GB at
-10,000, 3.7 GB at 30,000). The papers, oldest first, fill shards of
-``SHARD_PAPERS`` in turn; new papers land in the newest shard, so the older
-ones keep their papers and their cached index. The browser searches the newest
-shard first, shows its results, then merges the older ones (Pagefind's
-multi-index search) and refines them. Each shard costs every word of a query a
-chunk of about 25 KB, so shards are as large as the memory budget allows.
+10,000, 3.7 GB at 30,000). In a large archive the newest ``NEWEST_PAPERS``
+papers are a shard of their own, and the older papers, oldest first, fill shards
+of ``SHARD_PAPERS`` in turn, so a new paper changes at most two shards and the
+others keep their cached index. The browser searches the newest shard first and
+shows its results (a small shard answers fast), then merges the older ones
+(Pagefind's multi-index search) and refines them. Each shard costs every word
+of a query a chunk of about 25 KB, so older shards are as large as the memory
+budget allows.
 
 Why the output is rewritten (``generator.canonical``): Pagefind numbers pages
 in the file system's order and writes filters in hash-map order, so the same
@@ -42,6 +44,10 @@ from .text import html_text, readable
 
 #: Most papers in one shard: bounds the indexer's memory (about 4.3 GB) while MkDocs renders (up to 2.5 GB at 100,000 papers).
 SHARD_PAPERS = 34_000
+#: Papers in the newest shard, the one that answers first, once the archive holds more than twice as many.
+NEWEST_PAPERS = 10_000
+#: The newest shard's name (older shards are numbered from the oldest).
+NEWEST_SHARD = "new"
 #: Where the index is published, under the site's root.
 FOLDER = "search"
 #: The shard of hand-written pages (About…), searched right after the newest papers.
@@ -156,15 +162,23 @@ def _path(url: str) -> str:
 # --- Shards ----------------------------------------------------------------
 
 
-def plan_shards(catalog: Catalog, limit: int = SHARD_PAPERS) -> list[Shard]:
-    """The papers in shards of ``limit``, filled oldest first; listed newest first, named ``1``, ``2``… from the oldest.
+def plan_shards(catalog: Catalog, limit: int = SHARD_PAPERS, newest: int = NEWEST_PAPERS) -> list[Shard]:
+    """The shards, newest first: the newest ``newest`` papers (once there are more than twice as many), then the
+    older papers in shards of ``limit`` filled oldest first, named ``1``, ``2``… from the oldest.
 
-    Filling from the oldest keeps every shard but the newest unchanged when new
-    papers arrive, so their cached index stays valid.
+    Filling from the oldest keeps every older shard but the last unchanged when
+    new papers arrive, so their cached index stays valid.
     """
     papers = sorted(catalog.papers, key=_age)
-    shards = [Shard(str(n), {_path(p.url): paper_record(p, catalog) for p in papers[i : i + limit]}) for n, i in enumerate(range(0, len(papers), limit), 1)]
+    older, recent = (papers[:-newest], papers[-newest:]) if len(papers) > 2 * newest else (papers, [])
+    shards = [Shard(str(n), _records(older[i : i + limit], catalog)) for n, i in enumerate(range(0, len(older), limit), 1)]
+    if recent:
+        shards.append(Shard(NEWEST_SHARD, _records(recent, catalog)))
     return shards[::-1]
+
+
+def _records(papers: list[Paper], catalog: Catalog) -> dict[str, str]:
+    return {_path(p.url): paper_record(p, catalog) for p in papers}
 
 
 def _age(paper: Paper) -> tuple[str, str]:
@@ -206,7 +220,7 @@ def write_records(shard: Shard) -> Path:
     return source
 
 
-def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess.Popen[str]] | None = None) -> None:
+def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess.Popen[str]] | None = None, *, background: bool = False) -> None:
     """Index the records in ``source`` into ``output`` with Pagefind's CLI.
 
     ``output`` appears whole or not at all (a rename), so an interrupted build
@@ -217,7 +231,10 @@ def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as staging:
         staged = Path(staging) / "index"
         command = [_executable(), "--site", str(source), "--output-path", str(staged), "--exclude-selectors", ".headerlink", "--quiet"]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # In the background of a build, one thread: MkDocs renders on the other core, and
+        # Pagefind on every core would slow it down more than it gains.
+        env = {**os.environ, "RAYON_NUM_THREADS": "1"} if background else None
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         if running is not None:
             running.append(process)
         said, _ = process.communicate()
@@ -301,7 +318,7 @@ class Indexer:
         try:
             for shard, source, output in todo:
                 if not self._stopped:
-                    run_pagefind(shard.name, source, output, self._running)
+                    run_pagefind(shard.name, source, output, self._running, background=True)
         except BaseException as exc:  # handed to publish(), in the host's thread
             self._error = exc
         self.busy += time.perf_counter() - start

@@ -59,6 +59,17 @@ def test_shards_are_filled_oldest_first_and_listed_newest_first() -> None:
     ]
 
 
+def test_a_large_archive_keeps_its_newest_papers_in_a_small_shard_searched_first() -> None:
+    papers = [paper(f"p{i}", 2020, month=1 + i) for i in range(7)]
+    shards = plan_shards(catalog_of(*papers), limit=3, newest=2)
+    assert [(s.name, sorted(s.records)) for s in shards] == [
+        ("new", ["papers/p5/index.html", "papers/p6/index.html"]),
+        ("2", ["papers/p3/index.html", "papers/p4/index.html"]),
+        ("1", ["papers/p0/index.html", "papers/p1/index.html", "papers/p2/index.html"]),
+    ]
+    assert [s.name for s in plan_shards(catalog_of(*papers[:4]), limit=3, newest=2)] == ["2", "1"]  # not more than twice as many
+
+
 def test_new_papers_leave_the_older_shards_unchanged() -> None:
     papers = [paper(f"p{i}", 2020 + i) for i in range(5)]
     before = plan_shards(catalog_of(*papers), limit=2)
