@@ -27,6 +27,19 @@ def write_entry(path: Path, value: Any) -> None:
 
     Older entries of the kind are removed, so the cache never grows with every edit.
     """
+    write_bytes(path, json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode())
+
+
+def read_bytes(path: Path | None) -> bytes | None:
+    """The cached bytes at ``path``, or None."""
+    try:
+        return path.read_bytes() if path is not None else None
+    except OSError:
+        return None
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Store ``data`` as the only entry of its kind (same name prefix and suffix), atomically."""
     kind = path.name.split("-")[0]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,9 +47,9 @@ def write_entry(path: Path, value: Any) -> None:
     except OSError:
         return  # a cache we may not write (a read-only checkout): the build goes on without it
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        for old in path.parent.glob(f"{kind}-*.json"):
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        for old in path.parent.glob(f"{kind}-*{path.suffix}"):
             if old != path:
                 old.unlink(missing_ok=True)
         os.replace(tmp, path)

@@ -20,11 +20,12 @@ from .config import Settings, load_settings
 from .errors import PapersError, Problem, ProblemsError
 from .identity import parse_arxiv_id
 from .ingest import ImportResult, import_read, import_sources, plan_merges, write_plan
-from .records import Source
+from .records import Record, Source
 from .resolve import describe, judge, read_table
-from .site import export_rows, generate, resolve_curated
+from .site import export_rows, generate, resolve_curated, usable_cache_dir
 from .sources import FORMATS, Found, SourceFile
-from .tagging import auto_tags, explain, format_explanation, load_taxonomy
+from .tagger import Tagging, tag_records
+from .tagging import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     from .fetch import Network
@@ -78,8 +79,11 @@ def _parser() -> argparse.ArgumentParser:
 
     tags = sub.add_parser("tags", help="the tag vocabulary and the tagger")
     tags_sub = tags.add_subparsers(dest="tags_command", required=True)
-    explain = tags_sub.add_parser("explain", help="why each tag was given to a paper or refused")
+    explain = tags_sub.add_parser("explain", help="why each tag was given to a paper or refused: the rules' evidence and the model's score")
     explain.add_argument("id", metavar="ID")
+    suggest = tags_sub.add_parser("suggest", help="papers without a tag that most likely deserve it, for a curator to confirm")
+    suggest.add_argument("tag", metavar="TAG")
+    suggest.add_argument("--limit", type=int, default=10, metavar="N", help="how many papers (default 10)")
 
     gen = sub.add_parser("generate", help="write the generated Markdown pages to a folder, for use without the plugin")
     gen.add_argument("--out", type=Path, required=True, metavar="DIR")
@@ -287,20 +291,40 @@ def cmd_tags(args: argparse.Namespace) -> int:
     settings = _settings(args)
     taxonomy = load_taxonomy(settings.taxonomy)
     archive = Archive(settings.archive, log=log)
-    records = {r.id: r for r in archive.load()}
-    record = records.get(args.id)
-    if record is None:
-        close = ", ".join(sorted(i for i in records if args.id in i)[:5])
-        raise PapersError(f"no paper with id {args.id!r}" + (f"; did you mean: {close}" if close else "; see `papers export --json`"))
-    verdicts = explain(taxonomy, record.title, record.abstract)
+    records = archive.load()
     problems: list[Problem] = []
-    add, remove = resolve_curated(record, taxonomy, archive.locate, problems)
+    curated = [resolve_curated(record, taxonomy, archive.locate, problems) for record in records]
     if problems:
         raise ProblemsError(problems)
-    final = curated_tags(record, auto_tags(taxonomy, record.title, record.abstract), add=add, remove=remove)
+    tagging = tag_records(records, curated, settings, taxonomy, usable_cache_dir(settings.cache_dir, log))
+    if args.tags_command == "suggest":
+        return _suggest(args, taxonomy, tagging, records, curated)
+    index = next((i for i, r in enumerate(records) if r.id == args.id), None)
+    if index is None:
+        close = ", ".join(sorted(r.id for r in records if args.id in r.id)[:5])
+        raise PapersError(f"no paper with id {args.id!r}" + (f"; did you mean: {close}" if close else "; see `papers export --json`"))
+    record = records[index]
+    add, remove = curated[index]
+    final = curated_tags(record, tagging.automatic_of(index), add=add, remove=remove)
     print(f"{record.id}: {record.title}")
     print(f"final tags: {', '.join(final) or '(none)'}\n")
-    print(format_explanation(taxonomy, verdicts, added=add, removed=remove))
+    print(tagging.explanation(index, curated[index]))
+    return 0
+
+
+def _suggest(args: argparse.Namespace, taxonomy: Taxonomy, tagging: Tagging, records: list[Record], curated: list) -> int:
+    slug = taxonomy.resolve(args.tag)
+    if slug is None:
+        raise PapersError(f"unknown tag {args.tag!r}; the tags are: {', '.join(taxonomy.rules)}")
+    automatic = tagging.automatic()
+    final = [curated_tags(r, tags, add=a, remove=rm) for r, tags, (a, rm) in zip(records, automatic, curated, strict=True)]
+    rows = tagging.suggestions(slug, final, limit=max(args.limit, 1))
+    if not rows:
+        print(f"no paper without {slug} shows any sign of it")
+        return 0
+    print(f"papers without {slug} most likely to deserve it (confirm with tags_add: [{slug}], or refuse with tags_remove):")
+    for record, score in rows:
+        print(f"{score:6.2f}  {record.id}  {record.title}")
     return 0
 
 

@@ -18,6 +18,7 @@ import yaml
 from .errors import PapersError, read_yaml
 
 DEFAULT_TAXONOMY = Path(__file__).parent / "data" / "taxonomy.yaml"
+DEFAULT_TRAINING = Path(__file__).parent / "data" / "training.yaml"
 
 
 #: Settings that come from mkdocs.yml's top level (site_url…), not from the plugin's options.
@@ -42,6 +43,8 @@ class Settings:
     home_latest: int = 10
     #: Taxonomy file (tags, names, descriptions, evidence); default: the one shipped with the package.
     taxonomy: Path = DEFAULT_TAXONOMY
+    #: Labelled papers the tagger learns from, besides the curator's corrections; default: the set shipped with the package.
+    training: Path = DEFAULT_TRAINING
     #: Number of related papers shown on each paper page.
     related_count: int = 5
     #: Folder for caches (related papers), relative to ``mkdocs.yml``; safe to delete.

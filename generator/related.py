@@ -1,11 +1,16 @@
-"""Related papers: tf-idf content similarity mixed with tag overlap, top-k in chunks, cached.
+"""Related papers: content similarity mixed with shared tags, authors and categories; top-k in chunks, cached.
 
-Similarity of two papers = (1 - tag_weight) × cosine of their tf-idf vectors
-(title + abstract, words and word bigrams, sublinear tf) + tag_weight × the
-Jaccard overlap of their final tags. ``scripts/related_quality.py`` compares
-the two on a hand-labelled neighbour set. The n×n similarity matrix is never
-built: rows are scored a chunk at a time and only each row's top k is kept,
-so memory stays flat and time grows with the number of non-zeros.
+Similarity of two papers = (1 - tag, author and category weights) × content
++ ``TAG_WEIGHT`` × the Jaccard overlap of their final tags + ``AUTHOR_WEIGHT`` ×
+that of their authors + ``CATEGORY_WEIGHT`` × that of their arXiv categories.
+Content = (1 - ``LSA_WEIGHT``) × the cosine of their tf-idf vectors (title +
+abstract, words and word bigrams, sublinear tf) + ``LSA_WEIGHT`` × the cosine
+of their LSA vectors (a truncated SVD of the tf-idf matrix: papers that say the
+same in other words). ``scripts/related_quality.py`` compares these and other
+mixes on hand-labelled neighbours. The n×n similarity matrix is never built:
+candidates are the papers sharing a term, rows are scored a chunk at a time and
+only each row's top k is kept, so memory stays flat and time grows with the
+number of non-zeros.
 """
 
 from __future__ import annotations
@@ -24,23 +29,31 @@ from .catalog import Related
 from .text import readable
 
 TAG_WEIGHT = 0.1  # the best of those compared by scripts/related_quality.py
+#: Share of the content similarity given to LSA (a truncated SVD of the tf-idf matrix), and its dimensions.
+LSA_WEIGHT = 0.3
+LSA_DIMENSIONS = 100
+#: Weights of shared authors and shared arXiv categories (Jaccard overlap) in a pair's similarity.
+AUTHOR_WEIGHT = 0.05
+CATEGORY_WEIGHT = 0.05
 CHUNK = 1024
 TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find and score similar papers
 EXACT_LIMIT = 5_000  # up to this many papers, similarity uses every term (exact cosine)
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
 class Document:
-    """What similarity is computed from: a paper's id, text and final tags."""
+    """What similarity is computed from: a paper's id, text, final tags, authors and arXiv categories."""
 
     id: str
     text: str
     tags: tuple[str, ...]
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
 
-def document(paper_id: str, title: str, abstract: str, tags: Sequence[str]) -> Document:
-    return Document(paper_id, f"{readable(title)}. {readable(abstract)}", tuple(sorted(tags)))
+def document(paper_id: str, title: str, abstract: str, tags: Sequence[str], authors: Sequence[str] = (), categories: Sequence[str] = ()) -> Document:
+    return Document(paper_id, f"{readable(title)}. {readable(abstract)}", tuple(sorted(tags)), tuple(sorted(set(authors))), tuple(sorted(set(categories))))
 
 
 def _vectorize(docs: Sequence[Document]) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -63,6 +76,18 @@ def _vectorize(docs: Sequence[Document]) -> tuple[sparse.csr_matrix, np.ndarray]
     return matrix.tocsr(), vectorizer.get_feature_names_out()
 
 
+def lsa_vectors(matrix: sparse.csr_matrix, dimensions: int = LSA_DIMENSIONS) -> np.ndarray:
+    """Each paper as a unit vector in the ``dimensions`` strongest directions of the tf-idf matrix (a fixed seed)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    k = min(dimensions, min(matrix.shape) - 1)
+    if k < 1:
+        return np.zeros((matrix.shape[0], 1))
+    vectors = TruncatedSVD(k, algorithm="randomized", n_iter=7, random_state=0).fit_transform(matrix.astype(np.float64))
+    norms = np.linalg.norm(vectors, axis=1)
+    return vectors / np.where(norms == 0, 1, norms)[:, None]
+
+
 def _tag_bits(docs: Sequence[Document]) -> np.ndarray:
     """Each paper's tags as a row of 64-bit masks: overlap is then a popcount, however many papers."""
     vocabulary = {t: i for i, t in enumerate(sorted({t for d in docs for t in d.tags}))}
@@ -72,6 +97,23 @@ def _tag_bits(docs: Sequence[Document]) -> np.ndarray:
             word, bit = divmod(vocabulary[tag], 64)
             bits[row, word] |= np.uint64(1) << np.uint64(bit)
     return bits
+
+
+def _sets(docs: Sequence[Document], field: str) -> sparse.csr_matrix:
+    """Each paper's authors (or categories) as a 0/1 row: overlaps of candidate pairs are sparse dot products."""
+    values = sorted({v for d in docs for v in getattr(d, field)})
+    index = {v: i for i, v in enumerate(values)}
+    rows = [row for row, d in enumerate(docs) for _ in getattr(d, field)]
+    cols = [index[v] for d in docs for v in getattr(d, field)]
+    return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(docs), max(1, len(values))))
+
+
+def _set_jaccard(sets: sparse.csr_matrix, sizes: np.ndarray, i: int, columns: np.ndarray) -> np.ndarray:
+    if not sizes[i]:
+        return np.zeros(len(columns))
+    shared = np.asarray((sets[columns] @ sets[i].T).todense()).ravel()
+    union = sizes[columns] + sizes[i] - shared
+    return np.divide(shared, union, out=np.zeros(len(columns)), where=union > 0)
 
 
 def _jaccard(bits: np.ndarray, i: int, others: np.ndarray | slice) -> np.ndarray:
@@ -128,6 +170,9 @@ def _shared_terms(matrix: sparse.csr_matrix, terms: np.ndarray, i: int, j: int, 
 
 def _reasons(i: int, j: int, docs: Sequence[Document], matrix: sparse.csr_matrix, terms: np.ndarray, tag_names: dict[str, str]) -> tuple[str, ...]:
     reasons = []
+    authors = [a for a in docs[i].authors if a in docs[j].authors]
+    if authors:
+        reasons.append("shared authors: " + ", ".join(authors[:3]) + (" …" if len(authors) > 3 else ""))
     shared = [tag_names.get(t, t) for t in docs[i].tags if t in docs[j].tags]
     if shared:
         reasons.append("shared tags: " + ", ".join(shared))
@@ -165,6 +210,10 @@ def compute_related(
     similar = matrix if top_terms is None else _keep_top_terms(matrix, top_terms)
     similar_t = similar.T.tocsr()
     bits = _tag_bits(docs)
+    lsa = lsa_vectors(matrix) if LSA_WEIGHT else None
+    authors, categories = _sets(docs, "authors"), _sets(docs, "categories")
+    author_sizes, category_sizes = np.asarray(authors.sum(axis=1)).ravel(), np.asarray(categories.sum(axis=1)).ravel()
+    content_weight = 1 - tag_weight - AUTHOR_WEIGHT - CATEGORY_WEIGHT
     names = tag_names or {}
     result: dict[str, list[Related]] = {}
     for start in range(0, len(docs), chunk):
@@ -176,7 +225,14 @@ def compute_related(
             columns, content = block.indices[lo:hi], block.data[lo:hi].astype(np.float64)
             mine = columns != i
             columns, content = columns[mine], content[mine]
-            scores = (1 - tag_weight) * content + tag_weight * _jaccard(bits, i, columns)
+            if lsa is not None:
+                content = (1 - LSA_WEIGHT) * content + LSA_WEIGHT * (lsa[columns] @ lsa[i])
+            scores = (
+                content_weight * content
+                + tag_weight * _jaccard(bits, i, columns)
+                + AUTHOR_WEIGHT * _set_jaccard(authors, author_sizes, i, columns)
+                + CATEGORY_WEIGHT * _set_jaccard(categories, category_sizes, i, columns)
+            )
             picks = _rank(columns, scores, k)
             score_of = {j: float(scores[np.searchsorted(columns, j)]) for j in picks}
             if len(picks) < k:  # too few papers share a term: top up by tag overlap, then id
@@ -197,7 +253,7 @@ def cache_key(docs: Sequence[Document], k: int, tag_weight: float, tag_names: di
     """Changes whenever anything the result depends on changes, and only then."""
     digest = hashlib.sha256(f"v{CACHE_VERSION}|{k}|{tag_weight}|{sorted((tag_names or {}).items())}".encode())
     for doc in sorted(docs, key=lambda d: d.id):
-        digest.update(json.dumps([doc.id, doc.text, doc.tags]).encode())
+        digest.update(json.dumps([doc.id, doc.text, doc.tags, doc.authors, doc.categories]).encode())
     return digest.hexdigest()[:24]
 
 

@@ -17,7 +17,8 @@ from .metadata import paper_head
 from .pages import alias_redirects, paper_src, render_pages
 from .records import Record, note_references
 from .related import cached_related, document
-from .tagging import Taxonomy, load_taxonomy, tag_all
+from .tagger import tag_records
+from .tagging import Taxonomy, load_taxonomy
 
 
 @dataclass
@@ -63,9 +64,9 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
     problems: list[Problem] = []
     ids = {r.id for r in records}
     papers = []
-    automatic_tags = tag_all(taxonomy, [(r.title, r.abstract) for r in records], cache_dir)
-    for record, automatic in zip(records, automatic_tags, strict=True):
-        add, remove = resolve_curated(record, taxonomy, locate, problems)
+    curated = [resolve_curated(record, taxonomy, locate, problems) for record in records]
+    automatic_tags = tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
+    for record, automatic, (add, remove) in zip(records, automatic_tags, curated, strict=True):
         papers.append(Paper(record, curated_tags(record, automatic, add=add, remove=remove)))
         for target in note_references(record.note):
             if target not in ids:
@@ -76,7 +77,7 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
         raise ProblemsError(problems, f"{len(problems)} problem(s) in the archive")
     tags = {slug: Tag(rule.slug, rule.name, rule.description) for slug, rule in taxonomy.rules.items()}
     names = {slug: tag.name for slug, tag in tags.items()}
-    docs = [document(p.id, p.record.title, p.record.abstract, p.tags) for p in papers]
+    docs = [document(p.id, p.record.title, p.record.abstract, p.tags, p.record.authors, p.record.categories) for p in papers]
     related, _ = cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)
     for paper in papers:
         paper.related = related.get(paper.id, [])

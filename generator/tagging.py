@@ -33,7 +33,7 @@ from .errors import PapersError, read_yaml
 from .records import TAG_RE
 from .text import readable
 
-TAGGER_VERSION = "1"  # bump when the scoring rules below change, to invalidate cached tags
+TAGGER_VERSION = "2"  # bump when the scoring rules below change, to invalidate cached tags
 STRENGTHS = {"title": 2.0, "decisive": 2.0, "strong": 1.0, "weak": 0.5}
 TITLE_ONLY = "title"  # terms that are evidence only in a title ("A Survey of…")
 TITLE_FACTOR = 1.0
@@ -402,7 +402,16 @@ def auto_tags(taxonomy: Taxonomy, title: str, abstract: str) -> list[str]:
     return sorted(v.slug for v in explain(taxonomy, title, abstract) if v.given)
 
 
-def _paper_key(title: str, abstract: str) -> str:
+#: What the rules say of a paper: the tags they give, and each tag's score (tags scoring 0 left out).
+RuleResult = tuple[list[str], dict[str, float]]
+
+
+def rule_result(taxonomy: Taxonomy, title: str, abstract: str) -> RuleResult:
+    verdicts = explain(taxonomy, title, abstract)
+    return sorted(v.slug for v in verdicts if v.given), {v.slug: v.score for v in verdicts if v.score}
+
+
+def paper_key(title: str, abstract: str) -> str:
     return hashlib.sha1(f"{title}\0{abstract}".encode()).hexdigest()
 
 
@@ -410,10 +419,10 @@ def _paper_key(title: str, abstract: str) -> str:
 PARALLEL_MIN = 2000
 
 
-def _tag_chunk(path: str, pairs: list[tuple[str, str]]) -> list[list[str]]:
+def _tag_chunk(path: str, pairs: list[tuple[str, str]]) -> list[RuleResult]:
     """Tag a chunk of papers in a worker process, the taxonomy read there once (``lru_cache``)."""
     taxonomy = _worker_taxonomy(path)
-    return [auto_tags(taxonomy, title, abstract) for title, abstract in pairs]
+    return [rule_result(taxonomy, title, abstract) for title, abstract in pairs]
 
 
 @functools.lru_cache(maxsize=1)
@@ -421,18 +430,18 @@ def _worker_taxonomy(path: str) -> Taxonomy:
     return load_taxonomy(Path(path))
 
 
-def _cores() -> int:
+def cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
 
 
-def _tag_many(taxonomy: Taxonomy, pairs: list[tuple[str, str]]) -> list[list[str]]:
-    """``auto_tags`` for each pair: on every core when there are many (the results do not depend on it)."""
-    workers = min(_cores(), 8)
+def _tag_many(taxonomy: Taxonomy, pairs: list[tuple[str, str]]) -> list[RuleResult]:
+    """``rule_result`` for each pair: on every core when there are many (the results do not depend on it)."""
+    workers = min(cores(), 8)
     if len(pairs) < PARALLEL_MIN or workers < 2:
-        return [auto_tags(taxonomy, title, abstract) for title, abstract in pairs]
+        return [rule_result(taxonomy, title, abstract) for title, abstract in pairs]
     size = -(-len(pairs) // (workers * 4))  # a few chunks per worker, so none waits on a slow one
     chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
     # forkserver, not fork: under `mkdocs serve` this process has threads, which fork cannot copy safely.
@@ -441,8 +450,8 @@ def _tag_many(taxonomy: Taxonomy, pairs: list[tuple[str, str]]) -> list[list[str
         return [tags for chunk in done for tags in chunk]
 
 
-def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path | None = None) -> list[list[str]]:
-    """``auto_tags`` for many (title, abstract) pairs, reusing earlier results for unchanged papers.
+def rules_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path | None = None) -> list[RuleResult]:
+    """``rule_result`` for many (title, abstract) pairs, reusing earlier results for unchanged papers.
 
     The cache is keyed by the taxonomy file's content, so editing the taxonomy
     re-tags everything, and editing a paper re-tags that paper only.
@@ -450,30 +459,49 @@ def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path |
     digest = hashlib.sha256(TAGGER_VERSION.encode() + taxonomy.path.read_bytes()).hexdigest()[:16]
     path = cache_dir / f"tags-{digest}.json" if cache_dir is not None else None
     loaded = read_entry(path)
-    known: dict[str, list[str]] = loaded if isinstance(loaded, dict) else {}  # a damaged cache is rebuilt
-    keys = [_paper_key(title, abstract) for title, abstract in papers]
+    known: dict[str, list] = loaded if isinstance(loaded, dict) else {}  # a damaged cache is rebuilt
+    keys = [paper_key(title, abstract) for title, abstract in papers]
     missing = {key: pair for key, pair in zip(keys, papers, strict=True) if key not in known}
     computed = dict(zip(missing, _tag_many(taxonomy, list(missing.values())), strict=True))
-    fresh = {key: known[key] if key in known else computed[key] for key in keys}
+    fresh = {key: known[key] if key in known else list(computed[key]) for key in keys}
     if path is not None and fresh != known:
         write_entry(path, fresh)
-    return [fresh[key] for key in keys]
+    return [(list(fresh[key][0]), dict(fresh[key][1])) for key in keys]
 
 
-def format_explanation(taxonomy: Taxonomy, verdicts: list[Verdict], *, added: list[str], removed: list[str]) -> str:
-    """``papers tags explain``: one block per tag, given ones first."""
+def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path | None = None) -> list[list[str]]:
+    """The tags the rules alone give many papers (``rules_all``)."""
+    return [tags for tags, _ in rules_all(taxonomy, papers, cache_dir)]
+
+
+def format_explanation(
+    taxonomy: Taxonomy,
+    verdicts: list[Verdict],
+    *,
+    added: list[str],
+    removed: list[str],
+    given: set[str] | None = None,
+    extra: dict[str, list[str]] | None = None,
+) -> str:
+    """``papers tags explain``: one block per tag, given ones first.
+
+    ``given`` is the automatic decision (the rules' alone by default); ``extra``
+    adds lines under a tag (the model's score and words).
+    """
+    given = {v.slug for v in verdicts if v.given} if given is None else given
     lines = []
-    for verdict in sorted(verdicts, key=lambda v: (not v.given, -v.score, v.slug)):
+    for verdict in sorted(verdicts, key=lambda v: (v.slug not in given, -v.score, v.slug)):
         rule = taxonomy.rules[verdict.slug]
-        state = "GIVEN  " if verdict.given else "refused"
+        state = "GIVEN  " if verdict.slug in given else "refused"
         if verdict.slug in removed:
             state = "removed by curator (tags_remove)"
-        elif verdict.slug in added and not verdict.given:
+        elif verdict.slug in added and verdict.slug not in given:
             state = "added by curator (tags_add)"
         lines.append(f"{state} {verdict.slug}: score {verdict.score:g} / threshold {verdict.threshold:g}  ({rule.name})")
         for f in verdict.findings:
-            extra = f", {f.passing} in passing (not counted)" if f.passing else ""
-            lines.append(f"    {f.where:8} /{f.term}/ ×{f.count}{extra}: +{f.points:g}")
+            suffix = f", {f.passing} in passing (not counted)" if f.passing else ""
+            lines.append(f"    {f.where:8} /{f.term}/ ×{f.count}{suffix}: +{f.points:g}")
         if verdict.implied_by:
             lines.append(f"    implied by {', '.join(verdict.implied_by)}")
+        lines.extend((extra or {}).get(verdict.slug, []))
     return "\n".join(lines)

@@ -75,12 +75,13 @@ def test_channel_is_complete_and_dated_by_its_newest_item(tmp_path: Path) -> Non
 
 
 def test_tag_feed_is_titled_with_the_tag_name_and_holds_only_its_papers(tmp_path: Path) -> None:
-    papers = [*records(3), make_record("lonely", "A Survey of Things", tags_add=["surveys"])]
-    files = generate(settings(tmp_path), papers).files
-    feed = parse(files["tags/surveys/feed.xml"])
+    papers = [*records(3), make_record("lonely", "A Survey of Things", tags_add=["surveys"], tags_remove=["nlp"])]
+    site = generate(settings(tmp_path), papers)
+    feed = parse(site.files["tags/surveys/feed.xml"])
     assert feed.feed.title == "Test Archive: Surveys" and feed.feed.link == BASE + "tags/surveys/"
     assert [e.title for e in feed.entries] == ["A Survey of Things"]
-    assert len(parse(files["tags/nlp/feed.xml"]).entries) == 3
+    nlp = sorted(p.record.title for p in site.catalog.papers if "nlp" in p.tags)
+    assert len(nlp) == 3 and sorted(e.title for e in parse(site.files["tags/nlp/feed.xml"]).entries) == nlp
 
 
 HOSTILE = "<b>Bold</b> & \"quoted\" 'single' ]]> <![CDATA[ x ]]> {{ y }}"

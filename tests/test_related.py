@@ -31,6 +31,15 @@ def test_most_similar_paper_comes_first_with_reasons() -> None:
     assert reasons[0] == "shared tags: audio-speech" and reasons[1].startswith("shared terms: ") and "speech" in reasons[1]
 
 
+def test_shared_authors_and_categories_bring_papers_closer_and_authors_are_a_reason() -> None:
+    a = document("a", "Speech Models", "We train speech models on audio.", ["audio-speech"], ["Ana Ruiz", "Bo Li"], ["cs.SD"])
+    same_team = document("b", "Speech Data", "We collect speech data from audio books.", ["audio-speech"], ["Bo Li"], ["cs.SD"])
+    strangers = document("c", "Speech Data", "We collect speech data from audio books.", ["audio-speech"], ["Cy Doe"], ["cs.CL"])
+    related = compute_related([a, same_team, strangers], k=2)["a"]
+    assert [r.id for r in related] == ["b", "c"] and related[0].score > related[1].score
+    assert related[0].reasons[0] == "shared authors: Bo Li" and not any(r.startswith("shared authors") for r in related[1].reasons)
+
+
 def test_every_paper_gets_related_papers_even_with_nothing_in_common() -> None:
     related = compute_related(DOCS, k=3)
     assert all(len(rows) == 3 for rows in related.values())
