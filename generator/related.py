@@ -32,9 +32,13 @@ TAG_WEIGHT = 0.1  # the best of those compared by scripts/related_quality.py
 #: Share of the content similarity given to LSA (a truncated SVD of the tf-idf matrix), and its dimensions.
 LSA_WEIGHT = 0.3
 LSA_DIMENSIONS = 100
+#: Above this many papers LSA is left out: its SVD would cost more than everything else (scripts/bench_related.py).
+LSA_LIMIT = 20_000
 #: Weights of shared authors and shared arXiv categories (Jaccard overlap) in a pair's similarity.
 AUTHOR_WEIGHT = 0.05
 CATEGORY_WEIGHT = 0.05
+#: Candidates per paper re-ranked with LSA, authors and categories: the best by shared terms and tags.
+SHORTLIST = 200
 CHUNK = 1024
 TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find and score similar papers
 EXACT_LIMIT = 5_000  # up to this many papers, similarity uses every term (exact cosine)
@@ -99,20 +103,22 @@ def _tag_bits(docs: Sequence[Document]) -> np.ndarray:
     return bits
 
 
-def _sets(docs: Sequence[Document], field: str) -> sparse.csr_matrix:
-    """Each paper's authors (or categories) as a 0/1 row: overlaps of candidate pairs are sparse dot products."""
-    values = sorted({v for d in docs for v in getattr(d, field)})
-    index = {v: i for i, v in enumerate(values)}
-    rows = [row for row, d in enumerate(docs) for _ in getattr(d, field)]
-    cols = [index[v] for d in docs for v in getattr(d, field)]
-    return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(docs), max(1, len(values))))
+def _sets(docs: Sequence[Document], field: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """For each author (or category), the rows of its papers; and each paper's number of them."""
+    rows: dict[str, list[int]] = {}
+    for row, doc in enumerate(docs):
+        for value in getattr(doc, field):
+            rows.setdefault(value, []).append(row)
+    return {value: np.array(found) for value, found in rows.items()}, np.array([len(getattr(d, field)) for d in docs])
 
 
-def _set_jaccard(sets: sparse.csr_matrix, sizes: np.ndarray, i: int, columns: np.ndarray) -> np.ndarray:
-    if not sizes[i]:
+def _set_jaccard(index: tuple[dict[str, np.ndarray], np.ndarray], values: tuple[str, ...], columns: np.ndarray) -> np.ndarray:
+    """Jaccard overlap of a paper's authors (or categories), ``values``, with those of the papers in ``columns``."""
+    rows_of, sizes = index
+    if not values:
         return np.zeros(len(columns))
-    shared = np.asarray((sets[columns] @ sets[i].T).todense()).ravel()
-    union = sizes[columns] + sizes[i] - shared
+    shared = sum(np.isin(columns, rows_of[value], assume_unique=True).astype(np.float64) for value in values)
+    union = sizes[columns] + len(values) - shared
     return np.divide(shared, union, out=np.zeros(len(columns)), where=union > 0)
 
 
@@ -210,9 +216,8 @@ def compute_related(
     similar = matrix if top_terms is None else _keep_top_terms(matrix, top_terms)
     similar_t = similar.T.tocsr()
     bits = _tag_bits(docs)
-    lsa = lsa_vectors(matrix) if LSA_WEIGHT else None
+    lsa = lsa_vectors(matrix) if LSA_WEIGHT and len(docs) <= LSA_LIMIT else None
     authors, categories = _sets(docs, "authors"), _sets(docs, "categories")
-    author_sizes, category_sizes = np.asarray(authors.sum(axis=1)).ravel(), np.asarray(categories.sum(axis=1)).ravel()
     content_weight = 1 - tag_weight - AUTHOR_WEIGHT - CATEGORY_WEIGHT
     names = tag_names or {}
     result: dict[str, list[Related]] = {}
@@ -225,13 +230,18 @@ def compute_related(
             columns, content = block.indices[lo:hi], block.data[lo:hi].astype(np.float64)
             mine = columns != i
             columns, content = columns[mine], content[mine]
+            tags = _jaccard(bits, i, columns)
+            if len(columns) > SHORTLIST:  # LSA, authors and categories only re-rank the best candidates by terms and tags
+                best = np.sort(_rank(columns, content_weight * content + tag_weight * tags, SHORTLIST))
+                at = np.searchsorted(columns, best)
+                columns, content, tags = best, content[at], tags[at]
             if lsa is not None:
                 content = (1 - LSA_WEIGHT) * content + LSA_WEIGHT * (lsa[columns] @ lsa[i])
             scores = (
                 content_weight * content
-                + tag_weight * _jaccard(bits, i, columns)
-                + AUTHOR_WEIGHT * _set_jaccard(authors, author_sizes, i, columns)
-                + CATEGORY_WEIGHT * _set_jaccard(categories, category_sizes, i, columns)
+                + tag_weight * tags
+                + AUTHOR_WEIGHT * _set_jaccard(authors, docs[i].authors, columns)
+                + CATEGORY_WEIGHT * _set_jaccard(categories, docs[i].categories, columns)
             )
             picks = _rank(columns, scores, k)
             score_of = {j: float(scores[np.searchsorted(columns, j)]) for j in picks}

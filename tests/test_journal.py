@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import stat
+import threading
 import time
 from pathlib import Path
 
@@ -197,7 +198,9 @@ def test_ctrl_c_right_after_the_journal_is_written_still_completes_the_write(arc
 
     def journal_then_ctrl_c(*args: object) -> None:
         real(*args)
-        os.kill(os.getpid(), signal.SIGINT)  # held until the renames are done, then delivered
+        # To this thread, as Ctrl-C reaches the single-threaded `papers` command: a signal sent to the
+        # process could land on another thread a test left behind, which does not hold it.
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # held until the renames are done, then delivered
 
     monkeypatch.setattr(journal, "_write_journal", journal_then_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
