@@ -26,11 +26,13 @@ serve: $(STAMP)  ## serve at http://127.0.0.1:8000 with live reload (archive edi
 
 # Debian packages the tests use: newsboat, a real feed reader subscribed to the built feeds.
 SYSTEM_TOOLS := newsboat
-system-deps:  ## install the Debian packages the tests use (as root; otherwise those tests are skipped)
+# As root (this machine) apt-get directly; elsewhere (GitHub's runners) through passwordless sudo.
+APT := $(shell if [ "$$(id -u)" = 0 ]; then echo apt-get; elif sudo -n true 2>/dev/null; then echo "sudo -n apt-get"; fi)
+system-deps:  ## install the Debian packages the tests use (as root or with sudo; otherwise those tests are skipped)
 	@missing=$$(for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || echo $$t; done); \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get install -y -qq $$missing >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $$missing; }; \
+	  if [ -n "$(APT)" ] && command -v apt-get >/dev/null; then \
+	    $(APT) install -y -qq $$missing >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq $$missing; }; \
 	  else echo "not installed: $$missing (sudo apt-get install $$missing); the tests that need it are skipped"; fi; \
 	fi
 

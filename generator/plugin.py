@@ -67,6 +67,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     indexer: Indexer | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not config.use_directory_urls:  # lists of papers, feeds and search link to papers/<id>/
+            raise PluginError("papers: use_directory_urls: false is not supported (pages are linked as papers/<id>/); remove it from mkdocs.yml")
         options = dict(self.config)
         options.update(site_url=config.site_url or "", site_name=config.site_name, site_description=config.site_description or "")
         try:

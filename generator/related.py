@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from scipy import sparse
 
 from .cache import read_entry, write_entry
 from .catalog import Related
+from .tagging import cores
 from .text import readable
 
 TAG_WEIGHT = 0.1  # the best of those compared by scripts/related_quality.py
@@ -43,6 +46,8 @@ CHUNK = 1024
 TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find and score similar papers
 EXACT_LIMIT = 5_000  # up to this many papers, similarity uses every term (exact cosine)
 CACHE_VERSION = 2
+#: From this many papers, chunks are scored on every core: below, starting the workers costs more than it saves.
+PARALLEL_MIN = 20_000
 
 
 @dataclass(frozen=True)
@@ -103,23 +108,37 @@ def _tag_bits(docs: Sequence[Document]) -> np.ndarray:
     return bits
 
 
-def _sets(docs: Sequence[Document], field: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """For each author (or category), the rows of its papers; and each paper's number of them."""
-    rows: dict[str, list[int]] = {}
-    for row, doc in enumerate(docs):
-        for value in getattr(doc, field):
-            rows.setdefault(value, []).append(row)
-    return {value: np.array(found) for value, found in rows.items()}, np.array([len(getattr(d, field)) for d in docs])
+@dataclass(frozen=True)
+class _Members:
+    """Each paper's authors (or categories) as integer ids: paper ``i``'s are ``ids[starts[i]:starts[i + 1]]``."""
 
+    starts: np.ndarray
+    ids: np.ndarray
 
-def _set_jaccard(index: tuple[dict[str, np.ndarray], np.ndarray], values: tuple[str, ...], columns: np.ndarray) -> np.ndarray:
-    """Jaccard overlap of a paper's authors (or categories), ``values``, with those of the papers in ``columns``."""
-    rows_of, sizes = index
-    if not values:
-        return np.zeros(len(columns))
-    shared = sum(np.isin(columns, rows_of[value], assume_unique=True).astype(np.float64) for value in values)
-    union = sizes[columns] + len(values) - shared
-    return np.divide(shared, union, out=np.zeros(len(columns)), where=union > 0)
+    @classmethod
+    def of(cls, docs: Sequence[Document], field: str) -> _Members:
+        numbers: dict[str, int] = {}
+        rows = [[numbers.setdefault(value, len(numbers)) for value in getattr(doc, field)] for doc in docs]
+        starts = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum([len(row) for row in rows], out=starts[1:])
+        return cls(starts, np.array([n for row in rows for n in row], dtype=np.int64))
+
+    def jaccard(self, i: int, columns: np.ndarray) -> np.ndarray:
+        """Overlap of paper ``i``'s set with each of ``columns``' sets.
+
+        Gathered from the candidates' own short lists: a common category (cs.LG)
+        has tens of thousands of papers, so looking up its papers would grow with
+        the archive.
+        """
+        mine = self.ids[self.starts[i] : self.starts[i + 1]]
+        if not len(mine) or not len(columns):
+            return np.zeros(len(columns))
+        first, counts = self.starts[columns], self.starts[columns + 1] - self.starts[columns]
+        owner = np.repeat(np.arange(len(columns)), counts)
+        at = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(first, counts)
+        shared = np.bincount(owner, weights=np.isin(self.ids[at], mine), minlength=len(columns))
+        union = counts + len(mine) - shared
+        return np.divide(shared, union, out=np.zeros(len(columns)), where=union > 0)
 
 
 def _jaccard(bits: np.ndarray, i: int, others: np.ndarray | slice) -> np.ndarray:
@@ -174,18 +193,72 @@ def _shared_terms(matrix: sparse.csr_matrix, terms: np.ndarray, i: int, j: int, 
     return [str(terms[c]) for c in common[best]]
 
 
-def _reasons(i: int, j: int, docs: Sequence[Document], matrix: sparse.csr_matrix, terms: np.ndarray, tag_names: dict[str, str]) -> tuple[str, ...]:
-    reasons = []
-    authors = [a for a in docs[i].authors if a in docs[j].authors]
-    if authors:
-        reasons.append("shared authors: " + ", ".join(authors[:3]) + (" …" if len(authors) > 3 else ""))
-    shared = [tag_names.get(t, t) for t in docs[i].tags if t in docs[j].tags]
-    if shared:
-        reasons.append("shared tags: " + ", ".join(shared))
-    words = _shared_terms(matrix, terms, i, j)
-    if words:
-        reasons.append("shared terms: " + ", ".join(words))
-    return tuple(reasons)
+@dataclass(frozen=True)
+class _Scoring:
+    """Everything a chunk of rows is scored from: picklable, so chunks can be scored in other processes."""
+
+    ids: list[str]
+    tags: list[tuple[str, ...]]
+    authors: list[tuple[str, ...]]
+    matrix: sparse.csr_matrix  # every term: the shared terms a reason names
+    terms: np.ndarray
+    similar: sparse.csr_matrix  # the terms candidates are found and scored by
+    similar_t: sparse.csr_matrix
+    bits: np.ndarray
+    lsa: np.ndarray | None
+    author_sets: _Members
+    category_sets: _Members
+    k: int
+    tag_weight: float
+    tag_names: dict[str, str]
+
+    def reasons(self, i: int, j: int) -> tuple[str, ...]:
+        reasons = []
+        authors = [a for a in self.authors[i] if a in self.authors[j]]
+        if authors:
+            reasons.append("shared authors: " + ", ".join(authors[:3]) + (" …" if len(authors) > 3 else ""))
+        shared = [self.tag_names.get(t, t) for t in self.tags[i] if t in self.tags[j]]
+        if shared:
+            reasons.append("shared tags: " + ", ".join(shared))
+        words = _shared_terms(self.matrix, self.terms, i, j)
+        if words:
+            reasons.append("shared terms: " + ", ".join(words))
+        return tuple(reasons)
+
+    def chunk(self, start: int, stop: int) -> list[list[Related]]:
+        """The related papers of rows ``start`` to ``stop``."""
+        block = (self.similar[start:stop] @ self.similar_t).tocsr()
+        block.sort_indices()  # columns ascending: a pick's score is found by binary search
+        bounds = zip(block.indptr[:-1], block.indptr[1:], strict=True)
+        return [self.row(start + row, block.indices[lo:hi], block.data[lo:hi]) for row, (lo, hi) in enumerate(bounds)]
+
+    def row(self, i: int, columns: np.ndarray, content: np.ndarray) -> list[Related]:
+        content_weight = 1 - self.tag_weight - AUTHOR_WEIGHT - CATEGORY_WEIGHT
+        mine = columns != i
+        columns, content = columns[mine], content[mine].astype(np.float64)
+        tags = _jaccard(self.bits, i, columns)
+        if len(columns) > SHORTLIST:  # LSA, authors and categories only re-rank the best candidates by terms and tags
+            best = np.sort(_rank(columns, content_weight * content + self.tag_weight * tags, SHORTLIST))
+            at = np.searchsorted(columns, best)
+            columns, content, tags = best, content[at], tags[at]
+        if self.lsa is not None:
+            content = (1 - LSA_WEIGHT) * content + LSA_WEIGHT * (self.lsa[columns] @ self.lsa[i])
+        scores = (
+            content_weight * content
+            + self.tag_weight * tags
+            + AUTHOR_WEIGHT * self.author_sets.jaccard(i, columns)
+            + CATEGORY_WEIGHT * self.category_sets.jaccard(i, columns)
+        )
+        picks = _rank(columns, scores, self.k)
+        score_of = {j: float(scores[np.searchsorted(columns, j)]) for j in picks}
+        if len(picks) < self.k:  # too few papers share a term: top up by tag overlap, then id
+            everyone = self.tag_weight * _jaccard(self.bits, i, slice(None))
+            everyone[i] = -1.0
+            everyone[columns] = -1.0
+            extra = _rank(np.arange(len(self.ids)), everyone, self.k - len(picks))
+            picks += extra
+            score_of.update((j, max(0.0, float(everyone[j]))) for j in extra)
+        return [Related(self.ids[j], round(score_of[j], 4), self.reasons(i, j)) for j in picks]
 
 
 def compute_related(
@@ -196,6 +269,7 @@ def compute_related(
     tag_names: dict[str, str] | None = None,
     chunk: int = CHUNK,
     top_terms: int | None = None,
+    workers: int | None = None,
 ) -> dict[str, list[Related]]:
     """The ``k`` most related papers of every paper, best first, with reasons.
 
@@ -205,55 +279,61 @@ def compute_related(
     the product sparse. A paper with fewer than ``k`` candidates is topped up
     from the whole archive by tag overlap, then by id, so every paper of an
     archive of two or more gets ``k`` (or all the others), deterministically.
+    From ``PARALLEL_MIN`` papers the chunks are scored on every core (``workers``
+    overrides); rows do not depend on one another, so the result is the same.
     """
     docs = sorted(docs, key=lambda d: d.id)
     if len(docs) < 2 or k <= 0:
         return {d.id: [] for d in docs}
-    k = min(k, len(docs) - 1)
     matrix, terms = _vectorize(docs)
     if top_terms is None and len(docs) > EXACT_LIMIT:
         top_terms = TOP_TERMS  # exact similarity would make the product dense: quadratic time
     similar = matrix if top_terms is None else _keep_top_terms(matrix, top_terms)
-    similar_t = similar.T.tocsr()
-    bits = _tag_bits(docs)
-    lsa = lsa_vectors(matrix) if LSA_WEIGHT and len(docs) <= LSA_LIMIT else None
-    authors, categories = _sets(docs, "authors"), _sets(docs, "categories")
-    content_weight = 1 - tag_weight - AUTHOR_WEIGHT - CATEGORY_WEIGHT
-    names = tag_names or {}
-    result: dict[str, list[Related]] = {}
-    for start in range(0, len(docs), chunk):
-        block = (similar[start : min(start + chunk, len(docs))] @ similar_t).tocsr()
-        block.sort_indices()  # columns ascending: a pick's score is found by binary search
-        for row in range(block.shape[0]):
-            i = start + row
-            lo, hi = block.indptr[row], block.indptr[row + 1]
-            columns, content = block.indices[lo:hi], block.data[lo:hi].astype(np.float64)
-            mine = columns != i
-            columns, content = columns[mine], content[mine]
-            tags = _jaccard(bits, i, columns)
-            if len(columns) > SHORTLIST:  # LSA, authors and categories only re-rank the best candidates by terms and tags
-                best = np.sort(_rank(columns, content_weight * content + tag_weight * tags, SHORTLIST))
-                at = np.searchsorted(columns, best)
-                columns, content, tags = best, content[at], tags[at]
-            if lsa is not None:
-                content = (1 - LSA_WEIGHT) * content + LSA_WEIGHT * (lsa[columns] @ lsa[i])
-            scores = (
-                content_weight * content
-                + tag_weight * tags
-                + AUTHOR_WEIGHT * _set_jaccard(authors, docs[i].authors, columns)
-                + CATEGORY_WEIGHT * _set_jaccard(categories, docs[i].categories, columns)
-            )
-            picks = _rank(columns, scores, k)
-            score_of = {j: float(scores[np.searchsorted(columns, j)]) for j in picks}
-            if len(picks) < k:  # too few papers share a term: top up by tag overlap, then id
-                everyone = tag_weight * _jaccard(bits, i, slice(None))
-                everyone[i] = -1.0
-                everyone[columns] = -1.0
-                extra = _rank(np.arange(len(docs)), everyone, k - len(picks))
-                picks += extra
-                score_of.update((j, max(0.0, float(everyone[j]))) for j in extra)
-            result[docs[i].id] = [Related(docs[j].id, round(score_of[j], 4), _reasons(i, j, docs, matrix, terms, names)) for j in picks]
-    return result
+    scoring = _Scoring(
+        ids=[d.id for d in docs],
+        tags=[d.tags for d in docs],
+        authors=[d.authors for d in docs],
+        matrix=matrix,
+        terms=terms,
+        similar=similar,
+        similar_t=similar.T.tocsr(),
+        bits=_tag_bits(docs),
+        lsa=lsa_vectors(matrix) if LSA_WEIGHT and len(docs) <= LSA_LIMIT else None,
+        author_sets=_Members.of(docs, "authors"),
+        category_sets=_Members.of(docs, "categories"),
+        k=min(k, len(docs) - 1),
+        tag_weight=tag_weight,
+        tag_names=tag_names or {},
+    )
+    spans = [(start, min(start + chunk, len(docs))) for start in range(0, len(docs), chunk)]
+    rows = [row for done in _score(scoring, spans, workers) for row in done]
+    return dict(zip(scoring.ids, rows, strict=True))
+
+
+def _score(scoring: _Scoring, spans: list[tuple[int, int]], workers: int | None) -> Iterator[list[list[Related]]]:
+    if workers is None:
+        workers = min(cores(), 8) if len(scoring.ids) >= PARALLEL_MIN else 1
+    if workers < 2 or len(spans) < 2:
+        yield from (scoring.chunk(start, stop) for start, stop in spans)
+        return
+    # forkserver, not fork: under `mkdocs serve` this process has threads, which fork cannot copy safely.
+    # Each worker receives the scoring once (initializer), then only chunk bounds.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(scoring,)) as pool:
+        yield from pool.map(_worker_chunk, spans)
+
+
+_WORKER: _Scoring | None = None
+
+
+def _worker_init(scoring: _Scoring) -> None:
+    global _WORKER
+    _WORKER = scoring
+
+
+def _worker_chunk(span: tuple[int, int]) -> list[list[Related]]:
+    assert _WORKER is not None
+    return _WORKER.chunk(*span)
 
 
 # --- cache -------------------------------------------------------------------------------

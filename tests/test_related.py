@@ -61,6 +61,10 @@ def test_result_does_not_depend_on_input_order_or_chunking() -> None:
     assert compute_related(shuffled, k=3, chunk=2) == compute_related(DOCS, k=3)
 
 
+def test_chunks_scored_in_worker_processes_give_the_same_result() -> None:
+    assert compute_related(DOCS, k=3, chunk=2, workers=2) == compute_related(DOCS, k=3, workers=1)
+
+
 def test_identical_scores_are_ordered_by_id() -> None:
     twins = [Document(f"twin-{c}", "same words here", ("t",)) for c in "cab"] + [Document("query", "same words here", ("t",))]
     assert [r.id for r in compute_related(twins, k=3)["query"]] == ["twin-a", "twin-b", "twin-c"]
@@ -100,7 +104,7 @@ def test_note_links_point_to_the_paper_and_are_listed_on_it(tmp_path: Path) -> N
     site = generate(_settings(tmp_path), records)
     assert "Builds on [Cited &#42;Paper&#42;](cited.md); see also [Cited &#42;Paper&#42;](cited.md)." in site.pages["papers/citing.md"]
     cited = site.pages["papers/cited.md"]
-    assert "## Referenced by" in cited and "[Citing Paper](citing.md)" in cited
+    assert "## Referenced by" in cited and '<a href="../citing/">Citing Paper</a>' in cited
     assert site.catalog.by_id["cited"].referenced_by == ["citing"]
 
 

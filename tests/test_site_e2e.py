@@ -145,6 +145,18 @@ def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
     assert meta(soup, "description")[0].startswith("An abstract with <script>alert(2)</script>")
     assert HOSTILE_AUTHOR in soup.select_one(".papers-authors").get_text()
     assert json.dumps(HOSTILE_TITLE)[1:20] not in (tmp_path / "site" / "papers" / "hostile" / "index.html").read_text()  # escaped, never raw
+    listed = [a.get_text() for a in soup_of(tmp_path / "site" / "papers" / "index.html").select("ul.papers-list a")]
+    assert listed == [HOSTILE_TITLE]  # lists of papers are raw HTML blocks: escaped there too
+
+
+def test_file_urls_are_refused_with_a_clear_error(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
+    with (tmp_path / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("use_directory_urls: false\n")
+    result = subprocess.run([*MKDOCS, "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")], capture_output=True, text=True)
+    assert result.returncode != 0 and "use_directory_urls: false is not supported" in result.stderr and "Traceback" not in result.stderr
 
 
 def meta(soup: BeautifulSoup, name: str) -> list[str]:
