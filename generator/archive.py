@@ -26,6 +26,7 @@ from .errors import PapersError, Problem, ProblemsError
 from .journal import STAGING, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
 from .records import FIELDS, Record, RecordInvalid, record_from_mapping
 from .text import forbidden_character
+from .workers import process_pool, workers
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -196,6 +197,78 @@ class _Walk:
     temps: list[Path] = field(default_factory=list)
 
 
+#: From this many record files, they are read on every core: YAML parsing is most of a cold build's start.
+PARALLEL_READ_MIN = 5_000
+#: Files per chunk a worker reads.
+READ_CHUNK = 2_000
+
+
+def _read_records(paths: list[Path], cwd: str) -> tuple[list[Record], list[Problem]]:
+    """The valid records of ``paths`` and a problem for each invalid file, in the order of ``paths``."""
+    count = workers()
+    if len(paths) < PARALLEL_READ_MIN or count < 2:
+        return _read_chunk(paths, cwd)
+    chunks = [paths[i : i + READ_CHUNK] for i in range(0, len(paths), READ_CHUNK)]
+    records: list[Record] = []
+    problems: list[Problem] = []
+    with process_pool(count) as pool:
+        for found, wrong in pool.map(_read_chunk, chunks, [cwd] * len(chunks)):
+            records += found
+            problems += wrong
+    return records, problems
+
+
+def _read_chunk(paths: list[Path], cwd: str) -> tuple[list[Record], list[Problem]]:
+    records: list[Record] = []
+    problems: list[Problem] = []
+    for path in paths:  # one id, one file: the shard and the file name are both the id's
+        record = _load_one(path, _display(path, cwd), problems)
+        if record is not None:
+            records.append(record)
+    return records, problems
+
+
+def _display(path: Path, cwd: str) -> str:
+    """A path as messages show it: relative to the working folder when possible."""
+    try:
+        return os.path.relpath(path, cwd)
+    except ValueError:
+        return str(path)
+
+
+def _load_one(path: Path, name: str, problems: list[Problem]) -> Record | None:
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(name, line, f"is not UTF-8 text ({exc.reason}); save it as UTF-8"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(name, None, f"cannot be read ({exc.strerror}); a record must be a readable file"))
+        return None
+    raw_problems = _raw_characters(text, name)
+    if raw_problems:  # before YAML: it refuses some with no line, and silently reads U+0085 as a line break
+        problems.extend(raw_problems)
+        return None
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        what = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(name, _yaml_error_line(text, exc), f"is not valid YAML ({what}); fix the syntax"))
+        return None
+    try:
+        record = record_from_mapping(data)
+    except RecordInvalid as exc:
+        for key, message in exc.problems:
+            problems.append(Problem(name, _line_of(text, key), f"{key}: {message}"))
+        return None
+    if record.id != path.stem:
+        problems.append(Problem(name, _line_of(text, "id"), f"id: {record.id!r} does not match the file name; ids never change, restore {path.stem!r}"))
+        return None
+    return record
+
+
 @dataclass
 class Archive:
     """The folder of records.
@@ -214,10 +287,7 @@ class Archive:
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the working folder when possible."""
-        try:
-            return os.path.relpath(path)
-        except ValueError:
-            return str(path)
+        return _display(path, os.getcwd())
 
     # --- reading ----------------------------------------------------------------
 
@@ -278,47 +348,10 @@ class Archive:
         else:
             walk.records.append(path)
 
-    def _load_one(self, path: Path, problems: list[Problem]) -> Record | None:
-        name = self.display(path)
-        try:
-            raw = path.read_bytes()
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            problems.append(Problem(name, line, f"is not UTF-8 text ({exc.reason}); save it as UTF-8"))
-            return None
-        except OSError as exc:
-            problems.append(Problem(name, None, f"cannot be read ({exc.strerror}); a record must be a readable file"))
-            return None
-        raw_problems = _raw_characters(text, name)
-        if raw_problems:  # before YAML: it refuses some with no line, and silently reads U+0085 as a line break
-            problems.extend(raw_problems)
-            return None
-        try:
-            data = yaml.load(text, Loader=_Loader)
-        except yaml.YAMLError as exc:
-            what = getattr(exc, "problem", None) or str(exc)
-            problems.append(Problem(name, _yaml_error_line(text, exc), f"is not valid YAML ({what}); fix the syntax"))
-            return None
-        try:
-            record = record_from_mapping(data)
-        except RecordInvalid as exc:
-            for key, message in exc.problems:
-                problems.append(Problem(name, _line_of(text, key), f"{key}: {message}"))
-            return None
-        if record.id != path.stem:
-            problems.append(Problem(name, _line_of(text, "id"), f"id: {record.id!r} does not match the file name; ids never change, restore {path.stem!r}"))
-            return None
-        return record
-
     def _read(self, walk: _Walk) -> tuple[list[Record], list[Problem]]:
         problems = list(walk.problems)
-        records: list[Record] = []
-        for path in walk.records:  # one id, one file: the shard and the file name are both the id's
-            record = self._load_one(path, problems)
-            if record is not None:
-                records.append(record)
-        return sorted(records, key=lambda r: r.id), problems
+        records, found = _read_records(walk.records, os.getcwd())
+        return sorted(records, key=lambda r: r.id), problems + found
 
     def load(self) -> list[Record]:
         """Every record, validated. Raises ``ProblemsError`` listing every problem in every file."""

@@ -27,9 +27,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import multiprocessing
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +36,9 @@ from scipy import sparse
 
 from .cache import read_bytes, read_entry, write_bytes, write_entry
 from .errors import PapersError, read_yaml
-from .tagging import PARALLEL_MIN, TAGGER_VERSION, RuleResult, Taxonomy, cores, load_taxonomy, paper_key, rule_result
+from .tagging import PARALLEL_MIN, TAGGER_VERSION, RuleResult, Taxonomy, load_taxonomy, paper_key, rule_result
 from .text import readable
+from .workers import process_pool, workers
 
 CLASSIFIER_VERSION = "1"  # bump when features or training change, to invalidate cached models
 #: A tag needs this many labelled papers with it, and without it, to be learned; else the rules decide.
@@ -371,13 +370,12 @@ def _start_worker(model: bytes, taxonomy: str) -> None:
 
 def _probabilities_many(model: Model, taxonomy: Taxonomy, papers: list[tuple[str, str]], results: list[RuleResult]) -> np.ndarray:
     """``probabilities``, on every core when there are many papers (the results do not depend on it)."""
-    workers = min(cores(), 8)
-    if len(papers) < PARALLEL_MIN or workers < 2:
+    count = workers()
+    if len(papers) < PARALLEL_MIN or count < 2:
         return probabilities(model, taxonomy, papers, results)
-    size = -(-len(papers) // (workers * 4))
+    size = -(-len(papers) // (count * 4))
     starts = range(0, len(papers), size)
-    context = multiprocessing.get_context("forkserver")  # as the rules' pool: fork is unsafe in a threaded `mkdocs serve`
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(model.dumps(), str(taxonomy.path))) as pool:
+    with process_pool(count, _start_worker, (model.dumps(), str(taxonomy.path))) as pool:
         chunks = pool.map(_probabilities_chunk, [papers[i : i + size] for i in starts], [results[i : i + size] for i in starts])
         return np.vstack(list(chunks))
 

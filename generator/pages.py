@@ -38,7 +38,17 @@ def long_date(day: date) -> str:
 
 def rel(src: str, target: str) -> str:
     """A link from page ``src`` to file ``target`` (both docs-relative)."""
-    return posixpath.relpath(target, posixpath.dirname(src) or ".")
+    return _relative(target, posixpath.dirname(src))
+
+
+def _relative(target: str, base: str) -> str:
+    """``posixpath.relpath`` for clean relative paths (no ``.``, ``..`` or ``//``), without its
+    ``abspath`` calls: a site makes several per paper, a quarter of a million at 100,000 papers."""
+    parts, here = target.split("/"), base.split("/") if base else []
+    common = 0
+    while common < min(len(parts) - 1, len(here)) and parts[common] == here[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + parts[common:]) or "."
 
 
 def paper_src(paper_id: str) -> str:
@@ -117,9 +127,9 @@ def page_url(src: str) -> str:
 
 def href(src: str, target: str) -> str:
     """A link from page ``src`` to page ``target`` (both docs-relative ``.md``), as MkDocs would write it."""
-    here, there = page_url(src), page_url(target)
-    path = posixpath.relpath(there or ".", here or ".")
-    return "./" if path == "." else path + "/"
+    there = page_url(target)  # "" or ends in "/"
+    path = _relative(there + "index.html", page_url(src).rstrip("/"))
+    return path[: -len("index.html")] or "./"
 
 
 def paper_item(src: str, paper: Paper, catalog: Catalog) -> str:

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +26,9 @@ from scipy import sparse
 
 from .cache import read_entry, write_entry
 from .catalog import Related
-from .tagging import cores
 from .text import readable
+from .workers import process_pool
+from .workers import workers as cores_to_use
 
 TAG_WEIGHT = 0.1  # the best of those compared by scripts/related_quality.py
 #: Share of the content similarity given to LSA (a truncated SVD of the tf-idf matrix), and its dimensions.
@@ -312,14 +311,12 @@ def compute_related(
 
 def _score(scoring: _Scoring, spans: list[tuple[int, int]], workers: int | None) -> Iterator[list[list[Related]]]:
     if workers is None:
-        workers = min(cores(), 8) if len(scoring.ids) >= PARALLEL_MIN else 1
+        workers = cores_to_use() if len(scoring.ids) >= PARALLEL_MIN else 1
     if workers < 2 or len(spans) < 2:
         yield from (scoring.chunk(start, stop) for start, stop in spans)
         return
-    # forkserver, not fork: under `mkdocs serve` this process has threads, which fork cannot copy safely.
     # Each worker receives the scoring once (initializer), then only chunk bounds.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(scoring,)) as pool:
+    with process_pool(workers, _worker_init, (scoring,)) as pool:
         yield from pool.map(_worker_chunk, spans)
 
 

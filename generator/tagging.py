@@ -12,11 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import multiprocessing
-import os
 import re
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from .cache import read_entry, write_entry
 from .errors import PapersError, read_yaml
 from .records import TAG_RE
 from .text import readable
+from .workers import process_pool, workers
 
 TAGGER_VERSION = "2"  # bump when the scoring rules below change, to invalidate cached tags
 STRENGTHS = {"title": 2.0, "decisive": 2.0, "strong": 1.0, "weak": 0.5}
@@ -430,22 +428,14 @@ def _worker_taxonomy(path: str) -> Taxonomy:
     return load_taxonomy(Path(path))
 
 
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _tag_many(taxonomy: Taxonomy, pairs: list[tuple[str, str]]) -> list[RuleResult]:
     """``rule_result`` for each pair: on every core when there are many (the results do not depend on it)."""
-    workers = min(cores(), 8)
-    if len(pairs) < PARALLEL_MIN or workers < 2:
+    count = workers()
+    if len(pairs) < PARALLEL_MIN or count < 2:
         return [rule_result(taxonomy, title, abstract) for title, abstract in pairs]
-    size = -(-len(pairs) // (workers * 4))  # a few chunks per worker, so none waits on a slow one
+    size = -(-len(pairs) // (count * 4))  # a few chunks per worker, so none waits on a slow one
     chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-    # forkserver, not fork: under `mkdocs serve` this process has threads, which fork cannot copy safely.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    with process_pool(count) as pool:
         done = pool.map(_tag_chunk, [str(taxonomy.path)] * len(chunks), chunks)
         return [tags for chunk in done for tags in chunk]
 

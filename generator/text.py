@@ -73,6 +73,8 @@ def readable(text: str) -> str:
     Anything that is not a recognised LaTeX-ism (``{p}_{theta}``, ``E[Y|X]``) is
     left exactly as it is: guessing would corrupt real text.
     """
+    if "\\" not in text and "``" not in text:  # most text has none: a page shows many titles, each once per list
+        return text
     text = _DOUBLE_QUOTES_RE.sub(lambda m: f"\u201c{m.group(1)}\u201d", text)
     text = _ACCENT_RE.sub(_accent, text)
     text = _LIGATURE_RE.sub(lambda m: _LIGATURES["\\" + m.group(1)], text)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import make_record
 
+import generator.archive as archive_module
 from generator.archive import Archive, dump_record, shard
 from generator.errors import ProblemsError
 from generator.records import FIELDS, Source
@@ -79,6 +80,17 @@ def test_load_lists_every_problem_with_file_and_line(archive: Archive) -> None:
         ("renamed.yaml", 1, "id:"),
     }
     assert "is not valid YAML" in str(caught.value) and "fix the syntax" in str(caught.value)
+
+
+def test_a_large_archive_is_read_on_every_core_with_the_same_records_and_problems(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive.add([make_record(f"paper-{n}") for n in range(7)])
+    _write(archive, "broken-yaml", "id: broken-yaml\ntitle: [unclosed\n")
+    _write(archive, "renamed", "id: other-id\ntitle: T\nabstract: A.\nadded: 2025-01-01\n")
+    alone = archive.scan()
+    monkeypatch.setattr(archive_module, "PARALLEL_READ_MIN", 1)
+    monkeypatch.setattr(archive_module, "READ_CHUNK", 2)
+    monkeypatch.setattr(archive_module, "workers", lambda: 2)
+    assert archive.scan() == alone and len(alone[0]) == 7 and len(alone[1]) == 2
 
 
 def test_missing_archive_folder_is_a_problem_not_an_empty_site(tmp_path: Path) -> None:

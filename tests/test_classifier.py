@@ -125,7 +125,7 @@ def test_probabilities_are_the_same_on_every_core_and_from_the_cache(tmp_path: P
     results = [rule_result(TAXONOMY, *p) for p in pairs]
     alone = classifier.probabilities(model, TAXONOMY, pairs, results)
     monkeypatch.setattr(classifier, "PARALLEL_MIN", 4)
-    monkeypatch.setattr(classifier, "cores", lambda: 2)
+    monkeypatch.setattr(classifier, "workers", lambda: 2)
     shared = classifier._probabilities_many(model, TAXONOMY, pairs, results)
     assert np.array_equal(alone, shared, equal_nan=True)
     cached = classifier.cached_probabilities(model, "key", TAXONOMY, pairs, results, tmp_path)

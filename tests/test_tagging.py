@@ -217,5 +217,5 @@ def test_tagging_on_every_core_gives_the_same_tags_as_in_one_process(monkeypatch
     papers = [(p.title, p.abstract) for p in Archive(ROOT / "archive").load()]
     alone = tag_all(TAXONOMY, papers)
     monkeypatch.setattr(tagging, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(tagging, "cores", lambda: 2)
+    monkeypatch.setattr(tagging, "workers", lambda: 2)
     assert tag_all(TAXONOMY, papers) == alone
