@@ -84,6 +84,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             self.indexer.stop()
         # The papers are indexed for search while MkDocs renders; on_post_build adds hand-written pages.
         self.indexer = Indexer(self.site.catalog, usable_cache_dir(self.settings.cache_dir, log))
+        stages = {**self.site.timings, "search records": self.indexer.busy}
+        log.info("%d papers; seconds spent on %s", len(self.site.catalog.papers), ", ".join(f"{stage} {sec:.1f}" for stage, sec in stages.items()))
         return config
 
     def _pin_build_date(self) -> None:

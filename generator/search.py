@@ -42,8 +42,9 @@ from .catalog import Catalog, Paper
 from .errors import PapersError
 from .text import html_text, readable
 
-#: Most papers in one shard: bounds the indexer's memory (about 4.3 GB) while MkDocs renders (up to 2.5 GB at 100,000 papers).
-SHARD_PAPERS = 34_000
+#: Most papers in one shard: bounds the indexer's memory (about 3.8 GB) while MkDocs renders (up to 4 GB at 100,000 papers);
+#: at 100,000 papers the older 90,000 fill three shards exactly.
+SHARD_PAPERS = 30_000
 #: Papers in the newest shard, the one that answers first, once the archive holds more than twice as many.
 NEWEST_PAPERS = 10_000
 #: The newest shard's name (older shards are numbered from the oldest).
@@ -231,9 +232,11 @@ def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as staging:
         staged = Path(staging) / "index"
         command = [_executable(), "--site", str(source), "--output-path", str(staged), "--exclude-selectors", ".headerlink", "--quiet"]
-        # In the background of a build, one thread: MkDocs renders on the other core, and
-        # Pagefind on every core would slow it down more than it gains.
+        # In the background of a build, one thread at a lower priority: MkDocs renders on
+        # one core and must never wait for the indexer, which has until MkDocs ends.
         env = {**os.environ, "RAYON_NUM_THREADS": "1"} if background else None
+        if background:
+            command = _nice(command)
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         if running is not None:
             running.append(process)
@@ -241,7 +244,7 @@ def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess
         if process.returncode != 0:
             raise SearchIndexError(f"Pagefind failed to index the search shard {name!r} (exit {process.returncode}): {said.strip()[-2000:]}")
         _keep_used(staged)
-        _canonical(name, staged, running)
+        _canonical(name, staged, running, background=background)
         try:
             staged.rename(output)
         except OSError:
@@ -249,9 +252,17 @@ def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess
                 raise
 
 
-def _canonical(name: str, staged: Path, running: list[subprocess.Popen[str]] | None) -> None:
+def _nice(command: list[str]) -> list[str]:
+    """``command`` at a lower priority, where ``nice`` exists (a priority, not a thread-unsafe ``preexec_fn``)."""
+    nice = shutil.which("nice")
+    return [nice, "-n", "10", *command] if nice else command
+
+
+def _canonical(name: str, staged: Path, running: list[subprocess.Popen[str]] | None, *, background: bool = False) -> None:
     """Put the shard's index in canonical order, in another process: it runs on another core while MkDocs renders."""
     command = [sys.executable, "-m", "generator.canonical", f"{name}_", str(staged)]
+    if background:
+        command = _nice(command)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if running is not None:
         running.append(process)

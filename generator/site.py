@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,18 @@ class Site:
     files: dict[str, bytes] = field(default_factory=dict)
     #: HTML for each page's ``<head>`` (Scholar, Open Graph, JSON-LD), by page path; empty without a site_url.
     heads: dict[str, str] = field(default_factory=dict)
+    #: Seconds each stage took, in order: what a slow build spent its time on.
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 #: Where a problem found in a record after loading is: (record id, key, item) -> (file, line).
@@ -55,7 +69,14 @@ def resolve_curated(record: Record, taxonomy: Taxonomy, locate: Locate, problems
     return resolved[0], resolved[1]
 
 
-def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy, locate: Locate = _by_id, cache_dir: Path | None = None) -> Catalog:
+def build_catalog(
+    records: list[Record],
+    settings: Settings,
+    taxonomy: Taxonomy,
+    locate: Locate = _by_id,
+    cache_dir: Path | None = None,
+    timings: dict[str, float] | None = None,
+) -> Catalog:
     """The whole in-memory model, computed once before anything is rendered.
 
     Raises ``ProblemsError`` naming each record (file and line, through
@@ -65,7 +86,8 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
     ids = {r.id for r in records}
     papers = []
     curated = [resolve_curated(record, taxonomy, locate, problems) for record in records]
-    automatic_tags = tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
+    with timed(timings, "tags"):
+        automatic_tags = tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
     for record, automatic, (add, remove) in zip(records, automatic_tags, curated, strict=True):
         papers.append(Paper(record, curated_tags(record, automatic, add=add, remove=remove)))
         for target in note_references(record.note):
@@ -78,7 +100,8 @@ def build_catalog(records: list[Record], settings: Settings, taxonomy: Taxonomy,
     tags = {slug: Tag(rule.slug, rule.name, rule.description) for slug, rule in taxonomy.rules.items()}
     names = {slug: tag.name for slug, tag in tags.items()}
     docs = [document(p.id, p.record.title, p.record.abstract, p.tags, p.record.authors, p.record.categories) for p in papers]
-    related, _ = cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)
+    with timed(timings, "related"):
+        related, _ = cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)
     for paper in papers:
         paper.related = related.get(paper.id, [])
     catalog = new_catalog(papers, tags)
@@ -133,15 +156,21 @@ def generate(settings: Settings, records: list[Record] | None = None, *, feeds: 
     What is worth saying on the way (a recovered write, an unusable cache) goes to ``log``.
     """
     log = log or logging.getLogger("papers")
+    timings: dict[str, float] = {}
     archive = Archive(settings.archive, log=log)
-    if records is None:
-        records = archive.load()
-    taxonomy = load_taxonomy(settings.taxonomy)
-    catalog = build_catalog(records, settings, taxonomy, archive.locate, usable_cache_dir(settings.cache_dir, log))
-    files = alias_redirects(taxonomy.aliases)
+    with timed(timings, "read"):
+        if records is None:
+            records = archive.load()
+        taxonomy = load_taxonomy(settings.taxonomy)
+    catalog = build_catalog(records, settings, taxonomy, archive.locate, usable_cache_dir(settings.cache_dir, log), timings)
+    with timed(timings, "pages"):
+        files = alias_redirects(taxonomy.aliases)
+        pages = render_pages(catalog, settings)
     heads = {}
     if feeds:
-        files.update(render_feeds(catalog, settings, taxonomy.aliases))
-        base = settings.require_site_url()
-        heads = {paper_src(p.id): paper_head(p, catalog, base) for p in catalog.papers}
-    return Site(catalog, render_pages(catalog, settings), files, heads)
+        with timed(timings, "feeds"):
+            files.update(render_feeds(catalog, settings, taxonomy.aliases))
+        with timed(timings, "metadata"):
+            base = settings.require_site_url()
+            heads = {paper_src(p.id): paper_head(p, catalog, base) for p in catalog.papers}
+    return Site(catalog, pages, files, heads, timings)

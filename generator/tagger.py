@@ -33,7 +33,6 @@ class Tagging:
     records: list[Record]
     results: list[RuleResult]
     table: np.ndarray  # records × tags (taxonomy order): P(tag), NaN where the rules decide
-    trained: bool
 
     def automatic(self) -> list[list[str]]:
         return [decide(self.model, self.taxonomy, row, tags) for row, (tags, _) in zip(self.table, self.results, strict=True)]
@@ -44,6 +43,7 @@ class Tagging:
         added, removed = curated
         verdicts = explain(self.taxonomy, record.title, record.abstract)
         row = self.model.vectorize([document_text(record.title, record.abstract)])
+        rule_signals = signals(self.taxonomy, [self.results[index]])[0]
         model_lines = {}
         for j, slug in enumerate(self.taxonomy.rules):
             tag_model = self.model.tags.get(slug)
@@ -51,7 +51,7 @@ class Tagging:
                 model_lines[slug] = ["    model: not learned (too few labelled papers); the rules decide"]
                 continue
             words = ", ".join(f"{term} {weight:+.2f}" for term, weight in self.model.contributions(row, slug))
-            rules = float(signals(self.taxonomy, [self.results[index]])[0] @ tag_model.rules)
+            rules = float(rule_signals @ tag_model.rules)
             model_lines[slug] = [
                 f"    model: P = {self.table[index, j]:.2f} / threshold {tag_model.threshold:.2f}; rules {rules:+.2f}" + (f"; words: {words}" if words else "")
             ]
@@ -89,6 +89,6 @@ def tag_records(records: list[Record], curated: Sequence[Curated], settings: Set
     pairs = [(r.title, r.abstract) for r in records]
     results = rules_all(taxonomy, pairs, cache_dir)
     examples = training_examples(records, curated, settings, taxonomy)
-    model, trained = cached_train(examples, taxonomy, cache_dir)
+    model, _ = cached_train(examples, taxonomy, cache_dir)
     table = cached_probabilities(model, digest(examples, taxonomy), taxonomy, pairs, results, cache_dir)
-    return Tagging(taxonomy, model, records, results, table, trained)
+    return Tagging(taxonomy, model, records, results, table)

@@ -459,11 +459,6 @@ def rules_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path
     return [(list(fresh[key][0]), dict(fresh[key][1])) for key in keys]
 
 
-def tag_all(taxonomy: Taxonomy, papers: list[tuple[str, str]], cache_dir: Path | None = None) -> list[list[str]]:
-    """The tags the rules alone give many papers (``rules_all``)."""
-    return [tags for tags, _ in rules_all(taxonomy, papers, cache_dir)]
-
-
 def format_explanation(
     taxonomy: Taxonomy,
     verdicts: list[Verdict],

@@ -1,6 +1,6 @@
 """Merge the two annotators' labels of the evaluation corpus, report their agreement, and write the settled set.
 
-    .venv/bin/python scripts/label_agreement.py [--write]
+    .venv/bin/python scripts/label_agreement.py [--write] [--set extra]
 
 Inputs (tests/data/eval/):
 - corpus.yaml: the papers (real arXiv titles and abstracts, with their sources);
@@ -13,6 +13,10 @@ Output (--write): labelled.yaml, one entry per paper: its settled tags, each ann
 tags, the neighbours both chose, and its split. The split is fixed by the paper's id
 (parity of its SHA-1), decided before labelling: ``tuning`` (used for training and
 thresholds) or ``test`` (never tuned on).
+
+``--set extra`` does the same for the extra training papers (extra-corpus.yaml,
+extra-labels-a.yaml, extra-labels-b.yaml, extra-adjudication.yaml -> extra-labelled.yaml):
+all of them are split ``extra``, for training only, and have no neighbours.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ def split_of(paper_id: str) -> str:
     return "test" if int(hashlib.sha1(paper_id.encode()).hexdigest(), 16) % 2 else "tuning"
 
 
+def split_in(paper_id: str, labelled_set: str) -> str:
+    return "extra" if labelled_set == "extra" else split_of(paper_id)
+
+
 def load(name: str) -> dict[str, dict]:
     return {str(p["id"]): p for p in yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))["papers"]}
 
@@ -57,16 +65,18 @@ def kappa(pairs: list[tuple[bool, bool]]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write labelled.yaml")
+    parser.add_argument("--set", choices=["corpus", "extra"], default="corpus", help="the evaluation corpus, or the extra training papers")
     args = parser.parse_args()
+    prefix = "extra-" if args.set == "extra" else ""
     slugs = [t["slug"] for t in yaml.safe_load((ROOT / "generator" / "data" / "taxonomy.yaml").read_text(encoding="utf-8"))["tags"]]
-    corpus, a, b = load("corpus.yaml"), load("labels-a.yaml"), load("labels-b.yaml")
+    corpus, a, b = load(f"{prefix}corpus.yaml"), load(f"{prefix}labels-a.yaml"), load(f"{prefix}labels-b.yaml")
     assert set(a) == set(b) == set(corpus), "every annotator labels every paper"
     decided = {}
-    if (EVAL / "adjudication.yaml").is_file():
-        for row in yaml.safe_load((EVAL / "adjudication.yaml").read_text(encoding="utf-8"))["decisions"]:
+    if (EVAL / f"{prefix}adjudication.yaml").is_file():
+        for row in yaml.safe_load((EVAL / f"{prefix}adjudication.yaml").read_text(encoding="utf-8"))["decisions"]:
             decided[(str(row["id"]), row["tag"])] = bool(row["has_tag"])
 
-    print(f"{len(corpus)} papers, split: " + ", ".join(f"{s} {sum(split_of(i) == s for i in corpus)}" for s in ("tuning", "test")))
+    print(f"{len(corpus)} papers, split: " + ", ".join(f"{s} {sum(split_in(i, args.set) == s for i in corpus)}" for s in ("tuning", "test", "extra")))
     pairs_all = []
     print(f"\n{'tag':26} {'A':>4} {'B':>4} {'both':>4} {'kappa':>6}")
     for slug in slugs:
@@ -78,7 +88,7 @@ def main() -> int:
     print(f"\nagreement over {len(pairs_all)} (paper, tag) decisions: Cohen's kappa {kappa(pairs_all):.3f}")
     print(f"positive agreement, 2|A∩B| / (|A|+|B|): {2 * both / given:.3f}")
 
-    tests = [i for i in sorted(corpus) if split_of(i) == "test"]
+    tests = [i for i in sorted(corpus) if split_in(i, args.set) == "test"]
     chosen_a = sum(len(a[i].get("neighbours") or []) for i in tests)
     shared = sum(len(set(a[i].get("neighbours") or []) & set(b[i].get("neighbours") or [])) for i in tests)
     with_agreed = sum(bool(set(a[i].get("neighbours") or []) & set(b[i].get("neighbours") or [])) for i in tests)
@@ -100,14 +110,17 @@ def main() -> int:
         for key in ("authors", "categories"):
             if key in paper:
                 row[key] = paper[key]
-        row.update({"tags": tags, "tags_a": sorted(a[i]["tags"]), "tags_b": sorted(b[i]["tags"]), "split": split_of(i)})
-        if split_of(i) == "test":
+        row.update({"tags": tags, "tags_a": sorted(a[i]["tags"]), "tags_b": sorted(b[i]["tags"]), "split": split_in(i, args.set)})
+        if split_in(i, args.set) == "test":
             row["neighbours"] = [n for n in a[i].get("neighbours") or [] if n in set(b[i].get("neighbours") or []) and n != i]
         row["source"] = paper["source"]
         rows.append(row)
-    text = HEADER + yaml.safe_dump({"papers": rows}, allow_unicode=True, sort_keys=False, width=10_000)
-    (EVAL / "labelled.yaml").write_text(text, encoding="utf-8")
-    print(f"wrote {EVAL / 'labelled.yaml'}")
+    header = HEADER.replace("corpus.yaml, labels-a", f"{prefix}corpus.yaml, {prefix}labels-a")
+    if prefix:
+        header = header.replace("The evaluation corpus", "Extra training papers (never evaluated on)")
+    text = header + yaml.safe_dump({"papers": rows}, allow_unicode=True, sort_keys=False, width=10_000)
+    (EVAL / f"{prefix}labelled.yaml").write_text(text, encoding="utf-8")
+    print(f"wrote {EVAL / f'{prefix}labelled.yaml'}")
     return 0
 
 

@@ -2,9 +2,10 @@
 
     .venv/bin/python scripts/training_set.py
 
-It holds the seed's labels (tests/data/tagging/labelled.yaml, split ``seed``) and the
-tuning half of the evaluation corpus (tests/data/eval/labelled.yaml, split ``tuning``).
-The test half is never in it. Run it after the labels change, and commit the result.
+It holds the seed's labels (tests/data/tagging/labelled.yaml, split ``seed``), the
+tuning half of the evaluation corpus (tests/data/eval/labelled.yaml, split ``tuning``)
+and the extra training papers (tests/data/eval/extra-labelled.yaml). The test half is
+never in it. Run it after the labels change, and commit the result.
 """
 
 from __future__ import annotations
@@ -16,19 +17,22 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "tagging" / "labelled.yaml"
 CORPUS = ROOT / "tests" / "data" / "eval" / "labelled.yaml"
+EXTRA = ROOT / "tests" / "data" / "eval" / "extra-labelled.yaml"
 OUT = ROOT / "generator" / "data" / "training.yaml"
 
 HEADER = """\
 # Labelled papers the tagger's model learns from (generator/classifier.py), besides the
 # curator's corrections in the archive. Written by scripts/training_set.py: do not edit.
-# Sources: the seed's labels, and the tuning half of the evaluation corpus (tests/data/eval/),
-# labelled from the tag descriptions before any tuning. The corpus's test half is not here.
+# Sources: the seed's labels, the tuning half of the evaluation corpus and the extra training
+# papers (tests/data/eval/), labelled from the tag descriptions before any tuning. The
+# corpus's test half is not here.
 """
 
 
 def rows() -> list[dict]:
     seed = [p for p in yaml.safe_load(SEED.read_text(encoding="utf-8"))["papers"] if p["split"] == "seed"]
     tuning = [p for p in yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["papers"] if p["split"] == "tuning"] if CORPUS.is_file() else []
+    tuning += [p for p in yaml.safe_load(EXTRA.read_text(encoding="utf-8"))["papers"] if p["split"] == "extra"] if EXTRA.is_file() else []
     out = [{"title": p["title"], "abstract": p["abstract"], "tags": sorted(p["tags"]), "source": "seed"} for p in seed]
     out += [{"title": p["title"], "abstract": p["abstract"], "tags": sorted(p["tags"]), "source": f"arXiv:{p['id']}"} for p in tuning]
     return sorted(out, key=lambda r: (r["source"] != "seed", r["source"], r["title"]))

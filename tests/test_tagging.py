@@ -14,7 +14,7 @@ from generator.catalog import curated_tags
 from generator.config import DEFAULT_TAXONOMY, Settings
 from generator.errors import ProblemsError
 from generator.site import generate
-from generator.tagging import TaxonomyError, auto_tags, explain, format_explanation, load_taxonomy, needles_of, tag_all
+from generator.tagging import TaxonomyError, auto_tags, explain, format_explanation, load_taxonomy, needles_of, rules_all
 
 TAXONOMY = load_taxonomy(DEFAULT_TAXONOMY)
 CASES = yaml.safe_load((DATA / "tagging" / "cases.yaml").read_text(encoding="utf-8"))
@@ -93,6 +93,11 @@ def test_explain_shows_evidence_score_and_threshold() -> None:
 def test_curator_tags_always_win() -> None:
     record = make_record("p", tags_add=["theory"], tags_remove=["gans"])
     assert curated_tags(record, ["gans", "computer-vision"]) == ["computer-vision", "theory"]
+
+
+def tag_all(taxonomy, papers, cache_dir=None) -> list[list[str]]:
+    """The tags the rules alone give each paper."""
+    return [tags for tags, _ in rules_all(taxonomy, papers, cache_dir)]
 
 
 def test_tag_cache_reuses_results_and_follows_taxonomy_edits(tmp_path: Path) -> None:

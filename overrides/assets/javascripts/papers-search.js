@@ -16,6 +16,9 @@ const PAUSE_MS = 100;
 // part of the index from every shard (about 25 KB each), and a paper matching the three
 // most specific words of a title is that paper. Shorter words are the common ones.
 const MAX_TERMS = 3;
+// The older shards are merged in only once typing has paused this long after the first results:
+// merging downloads every older shard's page list, and a query typed meanwhile would wait for it.
+const MERGE_PAUSE_MS = 300;
 const COMMON = new Set("a an and are as at be by for from in into is it its of on or our over the to under using via we with without".split(" "));
 
 const STYLE = `
@@ -210,6 +213,8 @@ class SearchBox {
     if (stale()) return;
     await this.show(serial, query, response);
     if (!this.merged && !stale()) {
+      if (!this.merging) await new Promise((resolve) => setTimeout(resolve, MERGE_PAUSE_MS));
+      if (stale()) return;
       await this.mergeOlder();
       if (stale()) return;
       response = await search();
