@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
+
 try:  # the regular-expression parser: re._parser since Python 3.11, sre_parse before
     from re import _constants as _sre
     from re import _parser
@@ -80,26 +82,10 @@ class TagRule:
     needles: tuple[frozenset[str] | None, ...] = ()
     #: Per exclude pattern, the same.
     exclude_needles: tuple[frozenset[str] | None, ...] = ()
-    _by_field: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
-    def candidates(self, where: str, present: frozenset[str] | set[str]) -> list[int]:
-        """The indexes of the terms that may match a field holding the needles ``present``.
-
-        A term none of whose needles the text holds cannot match it. Looking for
-        three terms instead of thirty is what makes tagging fast.
-        """
-        candidates, always, every_needle = self._field_needles(where)
-        if not always and every_needle.isdisjoint(present):  # the common case: nothing of this tag here
-            return []
-        return [i for i, needles in candidates if needles is None or not needles.isdisjoint(present)]
-
-    def _field_needles(self, where: str) -> tuple[list[tuple[int, frozenset[str] | None]], bool, frozenset[str]]:
-        """The terms that apply to a field with their needles, whether one has none, and all their needles."""
-        if where not in self._by_field:
-            candidates = [(i, n) for i, (t, n) in enumerate(zip(self.terms, self.needles, strict=True)) if where == "title" or not t.title_only]
-            every = frozenset().union(*(n for _, n in candidates if n))
-            self._by_field[where] = (candidates, any(n is None for _, n in candidates), every)
-        return self._by_field[where]
+    def field_terms(self, where: str) -> list[int]:
+        """The indexes of the terms that count in a field: all in a title, all but the title-only ones in an abstract."""
+        return [i for i, term in enumerate(self.terms) if where == "title" or not term.title_only]
 
 
 @dataclass(frozen=True)
@@ -111,30 +97,55 @@ class Taxonomy:
     path: Path
     #: Every needle of every tag (see ``TagRule.needles``), each looked for once per text.
     all_needles: tuple[str, ...] = field(init=False, compare=False)
-    #: The needles by their first three characters, and those shorter than three.
-    _by_start: dict[str, list[str]] = field(init=False, compare=False, repr=False)
-    _short: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    #: One Aho-Corasick automaton over all the needles: a single pass over a text finds every one it holds.
+    _automaton: Any = field(init=False, compare=False, repr=False)
+    #: Per field: the (tag, term index) pairs each needle may bring in, and the terms with no needle (always scanned).
+    _terms_by_needle: dict[str, dict[str, tuple[tuple[str, int], ...]]] = field(init=False, compare=False, repr=False)
+    _always: dict[str, dict[str, tuple[int, ...]]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         found = {n for rule in self.rules.values() for group in (*rule.needles, *rule.exclude_needles) if group for n in group}
         object.__setattr__(self, "all_needles", tuple(sorted(found)))
-        by_start: dict[str, list[str]] = {}
+        automaton = ahocorasick.Automaton()
         for needle in self.all_needles:
-            if len(needle) >= 3:
-                by_start.setdefault(needle[:3], []).append(needle)
-        object.__setattr__(self, "_by_start", by_start)
-        object.__setattr__(self, "_short", tuple(n for n in self.all_needles if len(n) < 3))
+            automaton.add_word(needle, needle)
+        if self.all_needles:
+            automaton.make_automaton()
+        object.__setattr__(self, "_automaton", automaton)
+        by_needle: dict[str, dict[str, tuple[tuple[str, int], ...]]] = {}
+        always: dict[str, dict[str, tuple[int, ...]]] = {}
+        for where in ("title", "abstract"):
+            index: dict[str, list[tuple[str, int]]] = {}
+            always[where] = {}
+            for rule in self.rules.values():
+                for i in rule.field_terms(where):
+                    needles = rule.needles[i]
+                    if needles is None:
+                        always[where][rule.slug] = (*always[where].get(rule.slug, ()), i)
+                    for needle in needles or ():
+                        index.setdefault(needle, []).append((rule.slug, i))
+            by_needle[where] = {needle: tuple(pairs) for needle, pairs in index.items()}
+        object.__setattr__(self, "_terms_by_needle", by_needle)
+        object.__setattr__(self, "_always", always)
 
     def needles_in(self, text: str) -> set[str]:
-        """The needles a text holds (case aside): what decides which terms are worth a scan.
+        """The needles a text holds (case aside): what decides which terms, and so which tags, are worth a scan."""
+        if not self.all_needles:
+            return set()
+        return {needle for _, needle in self._automaton.iter(text.lower())}
 
-        A needle's first three characters must be among the text's own before it
-        is looked for: hundreds of substring searches become set lookups.
+    def terms_to_scan(self, where: str, present: set[str]) -> dict[str, list[int]]:
+        """Per tag, the indexes of its terms that may match a field holding the needles ``present``.
+
+        A term none of whose needles the text holds cannot match it: a paper
+        brings in a handful of the taxonomy's fifty tags, and a few of their terms.
         """
-        lowered = text.lower()
-        grams = {lowered[i : i + 3] for i in range(len(lowered) - 2)}
-        found = {needle for start in grams.intersection(self._by_start) for needle in self._by_start[start] if needle in lowered}
-        return found.union(needle for needle in self._short if needle in lowered)
+        index = self._terms_by_needle[where]
+        found: dict[str, set[int]] = {slug: set(terms) for slug, terms in self._always[where].items()}
+        for needle in present:
+            for slug, i in index.get(needle, ()):
+                found.setdefault(slug, set()).add(i)
+        return {slug: sorted(terms) for slug, terms in found.items()}
 
     def resolve(self, slug: str) -> str | None:
         """The current slug for ``slug`` (itself, or the tag it was renamed to); None if unknown."""
@@ -315,18 +326,28 @@ def _blank(text: str, rule: TagRule, present: frozenset[str] | set[str]) -> str:
 
 
 def _search(term: Term, needles: frozenset[str] | None, text: str, lowered: str | None, at: int) -> re.Match[str] | None:
-    """The term's first match at or after ``at``, starting the scan where one can first begin.
+    """The term's first match at or after ``at``, scanning only windows around its needles.
 
     A match holds one of the term's needles and spans at most ``term.width``
-    characters, so none starts before the first needle after ``at`` less that
-    width: the scan skips the rest of the text, which is most of the cost.
+    characters. So around the first needle after ``at``, at position ``first``,
+    a search of ``[first - width, first + width]`` decides exactly every start
+    up to ``first`` (each attempt reads at most ``width`` characters and the one
+    after); if none matches, no match starts before the next needle. A term
+    whose needle occurs but that does not match then costs a few short scans,
+    not a scan of the whole rest of the text.
     """
     if needles is None or term.width is None or lowered is None:
         return term.regex.search(text, at)  # type: ignore[union-attr]
-    found = [p for p in (lowered.find(n, at) for n in needles) if p >= 0]
-    if not found:
-        return None
-    return term.regex.search(text, max(at, min(found) - term.width))  # type: ignore[union-attr]
+    regex, width = term.regex, term.width
+    while True:
+        found = [p for p in (lowered.find(n, at) for n in needles) if p >= 0]
+        if not found:
+            return None
+        first = min(found)
+        match = regex.search(text, max(at, first - width), first + width + 1)  # type: ignore[union-attr]
+        if match is not None and match.start() <= first:
+            return match
+        at = first + 1
 
 
 def _matches(rule: TagRule, indexes: list[int], text: str) -> Iterator[tuple[int, int, int]]:
@@ -358,10 +379,8 @@ def _matches(rule: TagRule, indexes: list[int], text: str) -> Iterator[tuple[int
         at = best.end() if best.end() > best.start() else best.start() + 1
 
 
-def _score_field(rule: TagRule, text: str, where: str, present: frozenset[str] | set[str]) -> list[Finding]:
-    indexes = rule.candidates(where, present)
-    if not indexes:
-        return []
+def _score_field(rule: TagRule, text: str, where: str, present: set[str], indexes: list[int]) -> list[Finding]:
+    """The findings of ``rule``'s terms ``indexes`` (those that may match) in one field."""
     text = _blank(text, rule, present)
     counted: dict[int, int] = {}
     passing: dict[int, int] = {}
@@ -383,9 +402,14 @@ def explain(taxonomy: Taxonomy, title: str, abstract: str) -> list[Verdict]:
     """A verdict for every tag, in taxonomy order: the evidence found, its score and the threshold."""
     title, abstract = readable(title), readable(abstract)
     in_title, in_abstract = taxonomy.needles_in(title), taxonomy.needles_in(abstract)
+    scan_title, scan_abstract = taxonomy.terms_to_scan("title", in_title), taxonomy.terms_to_scan("abstract", in_abstract)
     verdicts = {}
     for rule in taxonomy.rules.values():
-        findings = _score_field(rule, title, "title", in_title) + _score_field(rule, abstract, "abstract", in_abstract)
+        findings = []
+        if rule.slug in scan_title:
+            findings += _score_field(rule, title, "title", in_title, scan_title[rule.slug])
+        if rule.slug in scan_abstract:
+            findings += _score_field(rule, abstract, "abstract", in_abstract, scan_abstract[rule.slug])
         score = round(sum(f.points for f in findings), 3)
         verdicts[rule.slug] = Verdict(rule.slug, score, rule.threshold, findings)
     for rule in taxonomy.rules.values():
