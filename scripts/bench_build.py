@@ -18,7 +18,9 @@ For each size it prints:
   Pagefind, which runs while MkDocs renders), sampled every 0.25 s;
 - pages, site size and bytes per paper;
 - the search index: its size, the time spent indexing (mostly while MkDocs renders
-  pages, on the other core) and the time the build waited for it at its end.
+  pages, on the other core) and the time the build waited for it at its end;
+- cold tagging per paper: the build log's tags stage (the rules, training the
+  model, the model's probabilities) over the number of papers (budget: 1 ms).
 
 ``--keep DIR`` keeps each built project in DIR/<papers> for ``bench_search.py --project``.
 """
@@ -121,6 +123,12 @@ def index_seconds(log: str) -> tuple[float, float]:
     return (float(match.group(1)), float(match.group(2))) if match else (float("nan"), float("nan"))
 
 
+def tagging_ms(log: str, papers: int) -> float:
+    """Milliseconds per paper of the cold build's tags stage (rules, training and the model), from the plugin's log."""
+    match = re.search(r"seconds spent on .*\btags ([0-9.]+)", log)
+    return float(match.group(1)) * 1000 / papers if match else float("nan")
+
+
 def plain_build(project: Path) -> float:
     """The same pages as ours, built by MkDocs alone: `papers generate`, then a bare config."""
     docs = project / "plain-docs"
@@ -143,7 +151,7 @@ def main() -> int:
     args = parser.parse_args()
     print(
         f"{'papers':>7} {'cold (s)':>9} {'warm (s)':>9} {'plain (s)':>9} {'ratio':>6} {'peak (MB)':>9} "
-        f"{'HTML pages':>10} {'site (MB)':>9} {'KB/paper':>8} {'largest (KB)':>12} {'index (MB)':>10} {'index (s)':>9} {'waited (s)':>10}"
+        f"{'HTML pages':>10} {'site (MB)':>9} {'KB/paper':>8} {'largest (KB)':>12} {'index (MB)':>10} {'index (s)':>9} {'waited (s)':>10} {'tags (ms/paper)':>15}"
     )
     for n in args.papers:
         with tempfile.TemporaryDirectory() as folder:
@@ -165,7 +173,7 @@ def main() -> int:
             index = sum(p.stat().st_size for p in (project / "site" / "search").rglob("*") if p.is_file())
             print(
                 f"{n:7} {cold:9.1f} {warm:9.1f} {plain:9.1f} {cold / plain:6.2f} {peak / 2**20:9.0f} "
-                f"{len(pages):10} {size / 2**20:9.1f} {size / n / 1024:8.1f} {largest / 1024:12.0f} {index / 2**20:10.1f} {index_time:9.1f} {index_wait:10.1f}",
+                f"{len(pages):10} {size / 2**20:9.1f} {size / n / 1024:8.1f} {largest / 1024:12.0f} {index / 2**20:10.1f} {index_time:9.1f} {index_wait:10.1f} {tagging_ms(log, n):15.2f}",
                 flush=True,
             )
     return 0
