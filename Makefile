@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install browser site serve test lint format check golden clean linkcheck lock system-deps
+.PHONY: install browser site serve test lint format check golden clean linkcheck lock system-deps screenshots
 
 # Installs exactly the pinned, hashed versions of requirements.lock, then the project itself
 # (-qq: setuptools' notes about editable installs are not problems and would bury real ones).
@@ -62,6 +62,9 @@ golden: $(STAMP)  ## regenerate golden files after an intended change; review th
 
 linkcheck: $(STAMP)  ## check every internal link and anchor of site/ offline (run `make site` first)
 	$(BIN)/python scripts/check_links.py site
+
+screenshots: site browser  ## retake the README's screenshots (home, a paper, search open, dark mode) of the built site
+	$(BIN)/python scripts/screenshots.py --site site --out .github
 
 lock: $(STAMP)  ## refresh requirements.lock from pyproject.toml (add --upgrade for newer versions)
 	$(BIN)/python -m pip install --quiet pip-tools

@@ -100,17 +100,28 @@ def _add_item(fg: FeedGenerator, paper: Paper, catalog: Catalog, base: str) -> N
         raise FeedError(f"the paper {record.id!r} cannot be written to a feed ({exc}); run `papers check` and fix its record") from None
 
 
+#: The discovery links' ``rel`` (see ``discovery_links``).
+FEED_REL = "alternate feed"
+
+
 def _tag_title(settings: Settings, tag: Tag) -> str:
     return f"{settings.site_name}: {tag.name}"
 
 
 def discovery_links(settings: Settings, tag: Tag | None = None) -> str:
-    """``<link rel="alternate">`` elements for a page's ``<head>``: the archive's feed, and its tag's."""
+    """``<link rel="alternate feed">`` elements for a page's ``<head>``: the archive's feed, and its tag's.
+
+    Feed readers and browsers read ``rel`` as a list of words and find
+    "alternate" there. Material's script looks for ``link[rel=alternate]``, the
+    exact value, takes each for another language's copy of the site and fetches
+    a ``sitemap.xml`` beside it: on every page, and on a tag page one that does
+    not exist. The second word ("feed", a registered link type) keeps it away.
+    """
     base = html.escape(settings.require_site_url())
-    links = [f'<link rel="alternate" type="application/rss+xml" title="{html.escape(settings.site_name)} (RSS)" href="{base}{SITE_FEED}">']
+    links = [f'<link rel="{FEED_REL}" type="application/rss+xml" title="{html.escape(settings.site_name)} (RSS)" href="{base}{SITE_FEED}">']
     if tag is not None:
         title = html.escape(_tag_title(settings, tag))
-        links.append(f'<link rel="alternate" type="application/rss+xml" title="{title} (RSS)" href="{base}{tag_feed_src(tag.slug)}">')
+        links.append(f'<link rel="{FEED_REL}" type="application/rss+xml" title="{title} (RSS)" href="{base}{tag_feed_src(tag.slug)}">')
     return "\n".join(links)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote_plus
 
+from . import charts
 from .catalog import Catalog, Paper, Tag
 from .config import Settings
 from .identity import abs_url, bibtex_entry, hf_url, pdf_url
@@ -343,7 +344,8 @@ def paper_page(paper: Paper, catalog: Catalog) -> str:
             why = html_text("; ".join(related.reasons))
             link = f'<a href="{href(src, paper_src(other.id))}">{html_text(readable(other.record.title))}</a>'
             items.append(f"<li>{link}" + (f"<br>\n<small>{why}</small>" if why else "") + "</li>")
-        parts.append("## Related papers\n\n" + paper_list(items))
+        graph = charts.paper_graph(paper, catalog, lambda other: href(src, paper_src(other)))
+        parts.append("## Related papers\n\n" + graph + "\n" + paper_list(items))
     if paper.referenced_by:
         items = [paper_item(src, catalog.by_id[i], catalog) for i in paper.referenced_by]
         parts.append("## Referenced by\n\n" + paper_list(items))
@@ -375,6 +377,7 @@ def tags_overview(catalog: Catalog) -> str:
 def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[str, str]]:
     papers = catalog.by_tag.get(tag.slug, [])
     co = catalog.co_tags(tag.slug)  # once per tag, not once per page: a scan of the tag's papers
+    months = charts.tag_months(catalog, tag)
     feed = tag_feed_src(tag.slug)
 
     def head(src: str, pager: Pager) -> str:
@@ -385,9 +388,10 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[
             lines.append(markdown_text(tag.description) + "\n{ .papers-tag-description }\n")
         count = f"{len(papers)} paper{'s' if len(papers) != 1 else ''}, newest first"
         lines.append(f"{count}. [All tags]({rel(src, 'tags/index.md')}) · {subscribe_link(src, feed)}\n")
-        if co and pager.page == 1:
-            chips = " ".join(f"[{markdown_text(t.name)} ({n})]({rel(src, tag_src(t.slug))}){{ .md-tag }}" for t, n in co)
-            lines.append(f"Related tags: {chips}\n{{ .md-tags }}\n")
+        if pager.page == 1:
+            lines.append(months)
+            if co:
+                lines.append("## Often tagged together\n\n" + charts.tag_companions(co, tag, lambda slug: href(src, tag_src(slug))))
         return "\n".join(lines)
 
     yield from paginated(papers, catalog, settings, lambda page: tag_src(tag.slug, page), head)
@@ -417,27 +421,48 @@ def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, s
 
 
 def home_page(catalog: Catalog, settings: Settings) -> str:
+    """The front door: what the archive is and holds, its months, featured papers, the latest, every tag, and how to subscribe."""
     src = "index.md"
+    count = f"{len(catalog.papers)} paper{'s' if len(catalog.papers) != 1 else ''}"
     lines = [f"# {markdown_text(settings.site_name)}\n"]
     if settings.site_description:
-        lines.append(markdown_text(settings.site_description) + "\n")
+        lines.append(markdown_text(settings.site_description) + "\n{ .papers-lead }\n")
     lines.append(
-        f"**{len(catalog.papers)} papers** · [{len(catalog.tags)} tags]({rel(src, 'tags/index.md')}) · "
-        f"[browse all]({rel(src, papers_src())}) · [by month]({rel(src, 'archive/index.md')}) · [about]({rel(src, 'about.md')})\n"
+        f"The archive holds **{count}** under [{len(catalog.tags)} tags]({rel(src, 'tags/index.md')}): "
+        f"[browse them all]({rel(src, papers_src())}), [by month]({rel(src, 'archive/index.md')}), or read [about]({rel(src, 'about.md')}) this archive.\n"
     )
-    lines.append(f"{subscribe_link(src, 'feed.xml')}: new papers in your feed reader; every tag has [its own feed]({rel(src, 'tags/index.md')}).\n")
+    lines.append(
+        f"[:material-rss: Subscribe to new papers (RSS)]({rel(src, 'feed.xml')}){{ .md-button .md-button--primary .papers-subscribe }} "
+        f"[:material-tag-multiple: A feed per tag]({rel(src, 'tags/index.md')}){{ .md-button }}\n"
+    )
+    if catalog.papers:
+        lines.append(charts.archive_months(catalog))
+    if catalog.featured:
+        lines.append("## Featured\n\n" + featured_cards(src, catalog.featured))
     latest = catalog.papers[: settings.home_latest]
     lines.append("## Latest additions\n\n" + (paper_list([paper_item(src, p, catalog) for p in latest]) if latest else "*No papers yet.*\n"))
-    if catalog.featured:
-        lines.append("## Featured\n\n" + paper_list([paper_item(src, p, catalog) for p in catalog.featured]))
-    chips = " ".join(
-        f"[{markdown_text(t.name)} ({len(catalog.by_tag[t.slug])})]({rel(src, tag_src(t.slug))}){{ .md-tag }}"
-        for t in catalog.used_tags
-        if t.slug in catalog.by_tag
-    )
-    if chips:
-        lines.append(f"## Tags\n\n{chips}\n{{ .md-tags }}\n")
+    used = [t for t in catalog.used_tags if t.slug in catalog.by_tag]
+    if used:
+        lines.append("## Tags\n\n" + tag_grid(src, used, catalog))
     return "\n".join(lines)
+
+
+def featured_cards(src: str, papers: Sequence[Paper]) -> str:
+    """Featured papers as Material's grid cards (raw HTML: title, date and authors, the abstract's opening)."""
+    cards = []
+    for paper in papers:
+        record = paper.record
+        authors = ", ".join(record.authors[:3]) + (" et al." if len(record.authors) > 3 else "")
+        byline = html_text(long_date(record.added) + (f" · {authors}" if authors else ""))
+        link = f'<a href="{href(src, paper_src(paper.id))}">{html_text(readable(record.title))}</a>'
+        cards.append(f"<li><p><strong>{link}</strong></p>\n<hr>\n<p>{byline}</p>\n<p>{html_text(description(record.abstract))}</p></li>")
+    return '<div class="grid cards papers-featured-grid">\n<ul>\n' + "\n".join(cards) + "\n</ul>\n</div>\n"
+
+
+def tag_grid(src: str, tags: Sequence[Tag], catalog: Catalog) -> str:
+    """Every tag in use, most papers first, as a grid of links with their counts."""
+    items = [f'<li><a href="{href(src, tag_src(t.slug))}">{html_text(t.name)}</a> <small>{len(catalog.by_tag[t.slug])}</small></li>' for t in tags]
+    return '<ul class="papers-tag-grid">\n' + "\n".join(items) + "\n</ul>\n"
 
 
 def redirect_html(target: str) -> bytes:

@@ -151,7 +151,8 @@ def main() -> int:
     args = parser.parse_args()
     print(
         f"{'papers':>7} {'cold (s)':>9} {'warm (s)':>9} {'plain (s)':>9} {'ratio':>6} {'peak (MB)':>9} "
-        f"{'HTML pages':>10} {'site (MB)':>9} {'KB/paper':>8} {'largest (KB)':>12} {'index (MB)':>10} {'index (s)':>9} {'waited (s)':>10} {'tags (ms/paper)':>15}"
+        f"{'HTML pages':>10} {'site (MB)':>9} {'KB/paper':>8} {'largest (KB)':>12} {'index (MB)':>10} {'index (s)':>9} {'waited (s)':>10} "
+        f"{'tags (ms/paper)':>15}"
     )
     for n in args.papers:
         with tempfile.TemporaryDirectory() as folder:
@@ -173,7 +174,8 @@ def main() -> int:
             index = sum(p.stat().st_size for p in (project / "site" / "search").rglob("*") if p.is_file())
             print(
                 f"{n:7} {cold:9.1f} {warm:9.1f} {plain:9.1f} {cold / plain:6.2f} {peak / 2**20:9.0f} "
-                f"{len(pages):10} {size / 2**20:9.1f} {size / n / 1024:8.1f} {largest / 1024:12.0f} {index / 2**20:10.1f} {index_time:9.1f} {index_wait:10.1f} {tagging_ms(log, n):15.2f}",
+                f"{len(pages):10} {size / 2**20:9.1f} {size / n / 1024:8.1f} {largest / 1024:12.0f} {index / 2**20:10.1f} {index_time:9.1f} {index_wait:10.1f} "
+                f"{tagging_ms(log, n):15.2f}",
                 flush=True,
             )
     return 0

@@ -126,3 +126,26 @@ def serving(project: Path, log: Path) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# --- The built bundled site in a browser (tests/browsing.py) --------------------------------
+
+
+@pytest.fixture(scope="session")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The bundled site, built once for every browser test and served on localhost under a path."""
+    from browsing import served_site
+
+    with served_site(tmp_path_factory.mktemp("browser"), free_port()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from browsing import launch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

@@ -2,93 +2,37 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-import shutil
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import ROOT, free_port
-from playwright.sync_api import Browser, Page, sync_playwright
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from chromium import launch  # shared with scripts/bench_search.py
+from browsing import GITHUB_API, LOCAL, PREFIX, visit
+from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
 
 PAPER = "papers/adaptive-guidance-training-free-acceleration-of-conditional-diffusion-models/"
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-#: Where the site is served: under a path, as GitHub Pages serves a project's site.
-PREFIX = "/papers-archive/"
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The bundled site, built for and served at a localhost address under a path, so that every link of it stays here."""
-    project = tmp_path_factory.mktemp("browser")
-    for name in ("mkdocs.yml", "docs", "overrides", "archive"):
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, project / name)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}{PREFIX}"
-    env = {**os.environ, "SITE_URL": url, "NO_MKDOCS_2_WARNING": "1"}
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(project / "mkdocs.yml")], env=env, capture_output=True, text=True
-    )
-    assert build.returncode == 0, build.stderr
-    (project / "root").mkdir()
-    (project / "root" / PREFIX.strip("/")).symlink_to(project / "site")
-    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(project / "root")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield url
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-def visit(browser: Browser, url: str) -> tuple[Page, list[str], list[str]]:
-    """Open ``url``; return the page, its console errors and every request that left localhost."""
-    page = browser.new_page()
-    errors: list[str] = []
-    outside: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    # The repository facts (stars, forks) that repo_url asks GitHub for: the one request allowed out, answered here.
-    page.route("https://api.github.com/**", lambda route: route.fulfill(json={"stargazers_count": 1, "forks_count": 1}))
-    here = ("http://127.0.0.1", "data:", "https://api.github.com/")
-    page.on("request", lambda request: outside.append(request.url) if not request.url.startswith(here) else None)
-    page.goto(url, wait_until="networkidle")
-    return page, errors, outside
-
-
-# Material takes every <link rel="alternate"> for a language version and fetches a sitemap.xml beside it:
-# on a tag page, tags/<tag>/sitemap.xml, which does not exist (issue 12 fixes the feed links).
-TAG_PAGE_SITEMAP = pytest.mark.xfail(strict=True, reason="issue 12: Material fetches tags/<tag>/sitemap.xml for the tag feed's link")
-
-
-@pytest.mark.parametrize("path", ["", "papers/", "tags/", pytest.param("tags/diffusion-models/", marks=TAG_PAGE_SITEMAP), "archive/", PAPER, "about/"])
+@pytest.mark.parametrize("path", ["", "papers/", "tags/", "tags/diffusion-models/", "archive/", PAPER, "about/"])
 def test_pages_load_with_no_console_error_and_no_request_leaving_localhost(base: str, browser: Browser, path: str) -> None:
     page, errors, outside = visit(browser, base + path)
     assert page.title().endswith("Papers Archive")
     assert errors == [] and outside == []
-    page.close()
+    page.context.close()
+
+
+def test_feed_readers_discover_the_feeds_and_material_fetches_no_sitemap_for_them(base: str, browser: Browser) -> None:
+    requested: list[str] = []
+    context = browser.new_context()
+    context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
+    page.goto(base + "tags/diffusion-models/", wait_until="networkidle")
+    feeds = page.eval_on_selector_all(
+        "link", "ls => ls.filter(l => l.relList.contains('alternate') && l.type === 'application/rss+xml').map(l => l.getAttribute('href'))"
+    )
+    assert [f[len(base) :] for f in feeds] == ["feed.xml", "tags/diffusion-models/feed.xml"]
+    assert [url for url in requested if "sitemap" in url] == []
+    context.close()
 
 
 def test_a_paper_page_shows_its_authors_dates_links_and_a_citation_to_copy(base: str, browser: Browser) -> None:
@@ -120,8 +64,8 @@ def open_search(browser: Browser, base: str, *, color_scheme: str = "light") -> 
     searched: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.route("https://api.github.com/**", lambda route: route.fulfill(json={"stargazers_count": 1, "forks_count": 1}))
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "https://api.github.com/")) else None)
+    page.route(GITHUB_API + "**", lambda route: route.fulfill(json={"stargazers_count": 1, "forks_count": 1}))
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(LOCAL) else None)
     page.on("request", lambda r: searched.append(r.url) if "/search/" in r.url or "papers-search" in r.url else None)
     page.goto(base + "papers/", wait_until="networkidle")
     assert searched == [], "search must load nothing before it is opened"

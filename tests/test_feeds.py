@@ -163,10 +163,12 @@ def test_every_built_feed_parses_and_every_item_links_to_a_built_page(built: Pat
 def test_every_page_announces_the_site_feed_and_tag_pages_their_own(built: Path) -> None:
     home = (built / "index.html").read_text(encoding="utf-8")
     tag = (built / "tags" / "gans" / "index.html").read_text(encoding="utf-8")
-    site_feed = '<link rel="alternate" type="application/rss+xml" title="Papers Archive (RSS)" href="https://papers-archive.github.io/papers-archive/feed.xml">'
+    site_feed = (
+        '<link rel="alternate feed" type="application/rss+xml" title="Papers Archive (RSS)" href="https://papers-archive.github.io/papers-archive/feed.xml">'
+    )
     assert site_feed in home and site_feed in tag
     assert 'title="Papers Archive: GANs (RSS)" href="https://papers-archive.github.io/papers-archive/tags/gans/feed.xml"' in tag
-    assert "Subscribe (RSS)</a>" in home and "Subscribe (RSS)</a>" in tag
+    assert "Subscribe to new papers (RSS)</a>" in home and "Subscribe (RSS)</a>" in tag
 
 
 @pytest.mark.e2e

@@ -83,7 +83,7 @@ def test_every_internal_link_resolves(site: Path) -> None:
     broken = []
     pages = sorted(site.rglob("*.html"))
     for page in pages:
-        for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src")):
+        for tag, attr in (("a", "href"), ("a", "xlink:href"), ("link", "href"), ("script", "src"), ("img", "src")):
             for element in soup_of(page).find_all(tag, attrs={attr: True}):
                 found = _local_target(site, page, element[attr])
                 if found is None:
@@ -189,3 +189,38 @@ def test_curator_notes_cannot_create_attributes_or_script_links(tmp_path: Path) 
     assert "https://example.org" in hrefs and not [h for h in hrefs if "script" in h.lower()]
     assert not [el for el in article.find_all(True) if any(attr.startswith("on") for attr in el.attrs)]
     assert '[click](javascript:alert(1)){ onclick="alert(2)" }' in article.get_text()
+
+
+def test_the_home_page_shows_the_count_the_monthly_chart_featured_cards_the_latest_and_every_tag(site: Path) -> None:
+    soup = soup_of(site / "index.html")
+    article = soup.select_one("article")
+    assert "The archive holds 87 papers" in article.get_text()
+    chart = article.select_one("figure.papers-chart--months")
+    assert chart.svg["role"] == "img" and chart.svg.title.get_text() == "Papers added per month"
+    assert chart.figcaption.get_text() == "Papers added per month, April 2025 to March 2026: 87 papers in all; the most, 87, in March 2026."
+    cards = article.select(".grid.cards > ul > li")
+    assert len(cards) == 6 and cards[0].a.get_text() == "Alignment faking in large language models"
+    assert len(article.select("ul.papers-list > li")) == 10
+    assert len(article.select("ul.papers-tag-grid > li")) == 26
+    assert article.select_one("a.md-button--primary.papers-subscribe")["href"] == "feed.xml"
+
+
+def test_a_tag_page_charts_its_months_and_its_companion_tags_each_a_link(site: Path) -> None:
+    soup = soup_of(site / "tags" / "diffusion-models" / "index.html")
+    months, companions = soup.select("article figure.papers-chart")
+    assert months.svg.title.get_text() == "Papers tagged Diffusion models per month"
+    assert len(months.select("rect")) == 1  # every paper of the bundled archive came in March 2026
+    links = companions.select("a")
+    assert links and all((site / "tags" / "diffusion-models" / a["xlink:href"] / "index.html").exists() for a in links)
+    assert links[0]["aria-label"] == "Computer vision: 19 papers"
+
+
+def test_a_paper_page_graphs_its_related_papers_and_theirs_each_node_a_link(site: Path) -> None:
+    page = site / "papers" / "adaptive-guidance-training-free-acceleration-of-conditional-diffusion-models" / "index.html"
+    graph = soup_of(page).select_one("article figure.papers-chart--graph")
+    nodes = graph.select("a")
+    related = [a["href"] for a in soup_of(page).select("article ul.papers-list")[0].select("a")]
+    assert [a["xlink:href"] for a in nodes if a.select_one("circle.papers-chart__near")] == related
+    assert 5 < len(nodes) <= 5 * 4  # the related papers, and at most three of each one's own
+    assert len({a["xlink:href"] for a in nodes}) == len(nodes)  # each paper drawn once
+    assert all(a["aria-label"] for a in nodes)

@@ -1,0 +1,81 @@
+"""Charts: inline SVG drawn from the catalog, bounded in size, every text escaped, every link named."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bs4 import BeautifulSoup
+from conftest import make_record
+
+from generator.catalog import Paper, Related, Tag, new_catalog
+from generator.charts import HOP, Bar, last_months, linked_bars, monthly_bars, months_between, paper_graph, tag_months
+
+HOSTILE = 'A </title><script>alert(1)</script> & "quotes" <b>'
+
+
+def svg(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "lxml")
+
+
+def test_months_run_across_year_ends() -> None:
+    assert months_between((2024, 11), (2025, 2)) == [(2024, 11), (2024, 12), (2025, 1), (2025, 2)]
+    assert last_months((2025, 2), 3) == [(2024, 12), (2025, 1), (2025, 2)]
+    assert months_between((2025, 3), (2025, 2)) == []
+
+
+def test_monthly_bars_draw_one_bar_per_month_with_papers_and_say_so_in_words() -> None:
+    figure = svg(monthly_bars("c", "Papers added per month", {(2025, 1): 4, (2025, 3): 2}, months_between((2024, 12), (2025, 3))))
+    bars = figure.select("rect")
+    assert [b.title.get_text() for b in bars] == ["January 2025: 4 papers", "March 2025: 2 papers"]
+    assert float(bars[0]["height"]) == 2 * float(bars[1]["height"])
+    assert figure.svg["role"] == "img" and figure.svg["aria-labelledby"] == "c-title"
+    assert figure.figcaption.get_text() == "Papers added per month, December 2024 to March 2025: 6 papers in all; the most, 4, in January 2025."
+    assert [t.get_text() for t in figure.select("text")] == ["2024", "2025", "4 papers at most"]
+
+
+def test_a_chart_with_no_papers_says_none() -> None:
+    assert svg(monthly_bars("c", "Papers", {}, [(2025, 1)])).figcaption.get_text() == "Papers: none yet."
+
+
+def test_linked_bars_escape_every_label_and_name_every_link() -> None:
+    figure = svg(linked_bars("c", f"With {HOSTILE}", [Bar(HOSTILE, 3, '../x/"><script>'), Bar("Other", 1, "../other/")]))
+    assert figure.find("script") is None and figure.find("b") is None
+    first, second = figure.select("a")
+    assert first["aria-label"] == f"{HOSTILE}: 3 papers" and first["xlink:href"] == '../x/"><script>'
+    assert second["aria-label"] == "Other: 1 paper"
+    assert figure.svg["role"] == "group"  # links inside: a group, not an image (whose insides are hidden)
+    assert figure.svg.title.get_text() == f"With {HOSTILE}"
+
+
+def _catalog(related: dict[str, list[str]]):
+    papers = [Paper(make_record(pid, HOSTILE if pid == "p0" else None), related=[Related(r, 1.0) for r in rel]) for pid, rel in related.items()]
+    return new_catalog(papers, {})
+
+
+def test_the_graph_holds_the_paper_its_related_papers_and_a_few_of_theirs_each_once() -> None:
+    related = {"p0": ["a", "b"], "a": ["p0", "b", "a1", "a2", "a3", "a4"], "b": ["a", "a1", "b1"]}
+    related |= {pid: [] for pid in ("a1", "a2", "a3", "a4", "b1")}
+    catalog = _catalog(related)
+    figure = svg(paper_graph(catalog.by_id["p0"], catalog, lambda pid: f"../{pid}/"))
+    links = [a["xlink:href"] for a in figure.select("a")]
+    assert sorted(links) == ["../a/", "../a1/", "../a2/", "../a3/", "../b/", "../b1/"]  # a4: beyond HOP = 3; a1 once
+    assert HOP == 3
+    assert figure.find("script") is None and figure.select_one("circle.papers-chart__self").title.get_text() == HOSTILE
+    assert figure.figcaption.get_text() == "This paper and its 2 related papers, with 4 more papers related to those; each point is a link to its paper."
+    lines = figure.select("line")
+    assert len(lines) == 2 + 4 + 1  # to each related paper, to each of theirs, and between a and b, related to each other
+
+
+def test_the_graph_is_the_same_whatever_else_the_archive_holds() -> None:
+    small = _catalog({"p0": ["a"], "a": ["p0"]})
+    large = _catalog({"p0": ["a"], "a": ["p0"], **{f"x{i}": [] for i in range(200)}})
+    draw = lambda c: paper_graph(c.by_id["p0"], c, lambda pid: f"../{pid}/")  # noqa: E731
+    assert draw(small) == draw(large)
+
+
+def test_a_tag_chart_covers_the_archives_last_two_years() -> None:
+    papers = [Paper(make_record("new", added=date(2026, 3, 1)), tags=["t"]), Paper(make_record("old", added=date(2020, 1, 1)), tags=["t"])]
+    catalog = new_catalog(papers, {"t": Tag("t", "T")})
+    figure = svg(tag_months(catalog, catalog.tags["t"]))
+    assert [r.title.get_text() for r in figure.select("rect")] == ["March 2026: 1 paper"]  # 2020 is beyond the chart's 24 months
+    assert figure.figcaption.get_text().startswith("Papers tagged T per month, April 2024 to March 2026: 1 paper in all")
