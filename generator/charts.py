@@ -132,7 +132,7 @@ def linked_bars(chart_id: str, title: str, bars: Sequence[Bar]) -> str:
         y = 4 + i * row
         length = (width - label_width - right) * bar.count / most
         body.append(
-            f'<a xlink:href="{html_text(bar.href)}" aria-label="{html_text(bar.label)}: {_plural(bar.count)}">'
+            f'<a href="{html_text(bar.href)}" aria-label="{html_text(bar.label)}: {_plural(bar.count)}">'
             f'<text class="papers-chart__name" x="{label_width - 8}" y="{y + 15}" text-anchor="end">{html_text(_clip(bar.label, 32))}</text>'
             f'<rect class="papers-chart__bar" x="{label_width}" y="{y + 3}" width="{_number(length)}" height="{row - 8}"/>'
             f'<text class="papers-chart__label" x="{_number(label_width + length + 6)}" y="{y + 15}">{bar.count}</text></a>'
@@ -213,7 +213,7 @@ def _node(node: Node, x: float, y: float, radius: int, css_class: str, *, label:
         label_text = html_text(_clip(node.title, LABEL_CHARS))
         text = f'<text class="papers-chart__name" x="{_number(x + dx)}" y="{_number(y + 4)}" text-anchor="{anchor}">{label_text}</text>'
     return (
-        f'<a xlink:href="{html_text(node.href)}" aria-label="{name}"><circle class="{css_class}" cx="{_number(x)}" cy="{_number(y)}" r="{radius}">'
+        f'<a href="{html_text(node.href)}" aria-label="{name}"><circle class="{css_class}" cx="{_number(x)}" cy="{_number(y)}" r="{radius}">'
         f"<title>{name}</title></circle>{text}</a>"
     )
 

@@ -41,7 +41,7 @@ def test_linked_bars_escape_every_label_and_name_every_link() -> None:
     figure = svg(linked_bars("c", f"With {HOSTILE}", [Bar(HOSTILE, 3, '../x/"><script>'), Bar("Other", 1, "../other/")]))
     assert figure.find("script") is None and figure.find("b") is None
     first, second = figure.select("a")
-    assert first["aria-label"] == f"{HOSTILE}: 3 papers" and first["xlink:href"] == '../x/"><script>'
+    assert first["aria-label"] == f"{HOSTILE}: 3 papers" and first["href"] == '../x/"><script>'
     assert second["aria-label"] == "Other: 1 paper"
     assert figure.svg["role"] == "group"  # links inside: a group, not an image (whose insides are hidden)
     assert figure.svg.title.get_text() == f"With {HOSTILE}"
@@ -57,7 +57,7 @@ def test_the_graph_holds_the_paper_its_related_papers_and_a_few_of_theirs_each_o
     related |= {pid: [] for pid in ("a1", "a2", "a3", "a4", "b1")}
     catalog = _catalog(related)
     figure = svg(paper_graph(catalog.by_id["p0"], catalog, lambda pid: f"../{pid}/"))
-    links = [a["xlink:href"] for a in figure.select("a")]
+    links = [a["href"] for a in figure.select("a")]
     assert sorted(links) == ["../a/", "../a1/", "../a2/", "../a3/", "../b/", "../b1/"]  # a4: beyond HOP = 3; a1 once
     assert HOP == 3
     assert figure.find("script") is None and figure.select_one("circle.papers-chart__self").title.get_text() == HOSTILE

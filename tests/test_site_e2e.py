@@ -83,7 +83,7 @@ def test_every_internal_link_resolves(site: Path) -> None:
     broken = []
     pages = sorted(site.rglob("*.html"))
     for page in pages:
-        for tag, attr in (("a", "href"), ("a", "xlink:href"), ("link", "href"), ("script", "src"), ("img", "src")):
+        for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src")):
             for element in soup_of(page).find_all(tag, attrs={attr: True}):
                 found = _local_target(site, page, element[attr])
                 if found is None:
@@ -211,7 +211,7 @@ def test_a_tag_page_charts_its_months_and_its_companion_tags_each_a_link(site: P
     assert months.svg.title.get_text() == "Papers tagged Diffusion models per month"
     assert len(months.select("rect")) == 1  # every paper of the bundled archive came in March 2026
     links = companions.select("a")
-    assert links and all((site / "tags" / "diffusion-models" / a["xlink:href"] / "index.html").exists() for a in links)
+    assert links and all((site / "tags" / "diffusion-models" / a["href"] / "index.html").exists() for a in links)
     assert links[0]["aria-label"] == "Computer vision: 19 papers"
 
 
@@ -220,7 +220,7 @@ def test_a_paper_page_graphs_its_related_papers_and_theirs_each_node_a_link(site
     graph = soup_of(page).select_one("article figure.papers-chart--graph")
     nodes = graph.select("a")
     related = [a["href"] for a in soup_of(page).select("article ul.papers-list")[0].select("a")]
-    assert [a["xlink:href"] for a in nodes if a.select_one("circle.papers-chart__near")] == related
+    assert [a["href"] for a in nodes if a.select_one("circle.papers-chart__near")] == related
     assert 5 < len(nodes) <= 5 * 4  # the related papers, and at most three of each one's own
-    assert len({a["xlink:href"] for a in nodes}) == len(nodes)  # each paper drawn once
+    assert len({a["href"] for a in nodes}) == len(nodes)  # each paper drawn once
     assert all(a["aria-label"] for a in nodes)
