@@ -16,7 +16,8 @@ thresholds) or ``test`` (never tuned on).
 
 ``--set extra`` does the same for the extra training papers (extra-corpus.yaml,
 extra-labels-a.yaml, extra-labels-b.yaml, extra-adjudication.yaml -> extra-labelled.yaml):
-all of them are split ``extra``, for training only, and have no neighbours.
+all of them are split ``extra``, for training only, and have no neighbours. ``--set extra2``:
+the second batch of them (extra2-*.yaml), the same way.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def split_of(paper_id: str) -> str:
 
 
 def split_in(paper_id: str, labelled_set: str) -> str:
-    return "extra" if labelled_set == "extra" else split_of(paper_id)
+    return "extra" if labelled_set != "corpus" else split_of(paper_id)
 
 
 def load(name: str) -> dict[str, dict]:
@@ -65,9 +66,9 @@ def kappa(pairs: list[tuple[bool, bool]]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write labelled.yaml")
-    parser.add_argument("--set", choices=["corpus", "extra"], default="corpus", help="the evaluation corpus, or the extra training papers")
+    parser.add_argument("--set", choices=["corpus", "extra", "extra2"], default="corpus", help="the evaluation corpus, or a batch of extra training papers")
     args = parser.parse_args()
-    prefix = "extra-" if args.set == "extra" else ""
+    prefix = "" if args.set == "corpus" else f"{args.set}-"
     slugs = [t["slug"] for t in yaml.safe_load((ROOT / "generator" / "data" / "taxonomy.yaml").read_text(encoding="utf-8"))["tags"]]
     corpus, a, b = load(f"{prefix}corpus.yaml"), load(f"{prefix}labels-a.yaml"), load(f"{prefix}labels-b.yaml")
     assert set(a) == set(b) == set(corpus), "every annotator labels every paper"

@@ -42,7 +42,7 @@ from generator.tagging import Taxonomy, load_taxonomy, rule_result, rules_all  #
 
 SEED = ROOT / "tests" / "data" / "tagging" / "labelled.yaml"
 CORPUS = ROOT / "tests" / "data" / "eval" / "labelled.yaml"
-EXTRA = ROOT / "tests" / "data" / "eval" / "extra-labelled.yaml"
+EXTRA = [ROOT / "tests" / "data" / "eval" / f"{batch}-labelled.yaml" for batch in ("extra", "extra2")]
 CURVE = (0, 10, 25, 50)
 
 
@@ -121,7 +121,7 @@ def main() -> int:
     taxonomy = load_taxonomy(DEFAULT_TAXONOMY)
     tagger = Tagger(taxonomy)
     seed, tuning, test = load(SEED, "seed"), load(CORPUS, "tuning"), load(CORPUS, "test")
-    extra = load(EXTRA, "extra") if EXTRA.is_file() else []
+    extra = [paper for path in EXTRA if path.is_file() for paper in load(path, "extra")]
 
     start = time.perf_counter()
     shipped = tagger.train(tagger.examples(seed + tuning + extra))

@@ -4,7 +4,7 @@
 
 It holds the seed's labels (tests/data/tagging/labelled.yaml, split ``seed``), the
 tuning half of the evaluation corpus (tests/data/eval/labelled.yaml, split ``tuning``)
-and the extra training papers (tests/data/eval/extra-labelled.yaml). The test half is
+and the extra training papers (tests/data/eval/extra-labelled.yaml and extra2-labelled.yaml). The test half is
 never in it. Run it after the labels change, and commit the result.
 """
 
@@ -17,7 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "tagging" / "labelled.yaml"
 CORPUS = ROOT / "tests" / "data" / "eval" / "labelled.yaml"
-EXTRA = ROOT / "tests" / "data" / "eval" / "extra-labelled.yaml"
+EXTRA = [ROOT / "tests" / "data" / "eval" / f"{batch}-labelled.yaml" for batch in ("extra", "extra2")]
 OUT = ROOT / "generator" / "data" / "training.yaml"
 
 HEADER = """\
@@ -32,7 +32,8 @@ HEADER = """\
 def rows() -> list[dict]:
     seed = [p for p in yaml.safe_load(SEED.read_text(encoding="utf-8"))["papers"] if p["split"] == "seed"]
     tuning = [p for p in yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["papers"] if p["split"] == "tuning"] if CORPUS.is_file() else []
-    tuning += [p for p in yaml.safe_load(EXTRA.read_text(encoding="utf-8"))["papers"] if p["split"] == "extra"] if EXTRA.is_file() else []
+    for extra in (path for path in EXTRA if path.is_file()):
+        tuning += [p for p in yaml.safe_load(extra.read_text(encoding="utf-8"))["papers"] if p["split"] == "extra"]
     out = [{"title": p["title"], "abstract": p["abstract"], "tags": sorted(p["tags"]), "source": "seed"} for p in seed]
     out += [{"title": p["title"], "abstract": p["abstract"], "tags": sorted(p["tags"]), "source": f"arXiv:{p['id']}"} for p in tuning]
     return sorted(out, key=lambda r: (r["source"] != "seed", r["source"], r["title"]))
