@@ -212,7 +212,11 @@ def test_a_tag_page_charts_its_months_and_its_companion_tags_each_a_link(site: P
     assert len(months.select("rect")) == 1  # every paper of the bundled archive came in March 2026
     links = companions.select("a")
     assert links and all((site / "tags" / "diffusion-models" / a["href"] / "index.html").exists() for a in links)
-    assert links[0]["aria-label"] == "Computer vision: 19 papers"
+    listed = [item.small.get_text() for item in soup.select("article ul.papers-list > li")]  # "date · tag, tag…"
+    name, count = links[0]["aria-label"].rsplit(": ", 1)
+    assert count == f"{sum(name in tags.split(' · ', 1)[-1].split(', ') for tags in listed)} papers"
+    counts = [int(a["aria-label"].rsplit(": ", 1)[1].split()[0]) for a in links]
+    assert counts == sorted(counts, reverse=True)  # most frequent first
 
 
 def test_a_paper_page_graphs_its_related_papers_and_theirs_each_node_a_link(site: Path) -> None:
