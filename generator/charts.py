@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .catalog import Catalog, Paper, Tag
-from .text import html_text, readable
+from .text import html_text, plural, readable
 
 Month = tuple[int, int]
 
@@ -71,10 +71,6 @@ def _figure(chart_id: str, title: str, summary: str, width: int, height: int, bo
     return f'<figure class="papers-chart {css_class}">\n' + svg + "\n" + "\n".join(body) + "\n</svg>\n" + caption + "\n</figure>\n"
 
 
-def _plural(count: int, word: str = "paper") -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 # --- Papers per month --------------------------------------------------------------------------
 
 
@@ -92,12 +88,12 @@ def monthly_bars(chart_id: str, title: str, counts: dict[Month, int], months: Se
             bar = plot * n / most
             body.append(
                 f'<rect class="papers-chart__bar" x="{_number(x + step * 0.1)}" y="{_number(height - bottom - bar)}" '
-                f'width="{_number(step * 0.8)}" height="{_number(bar)}"><title>{month_name(month)}: {_plural(n)}</title></rect>'
+                f'width="{_number(step * 0.8)}" height="{_number(bar)}"><title>{month_name(month)}: {plural(n)}</title></rect>'
             )
         if month[1] == 1 or i == 0:  # a year's label under its January (and under the first month)
             body.append(f'<text class="papers-chart__label" x="{_number(x + step * 0.1)}" y="{height - bottom + 16}">{month[0]}</text>')
     if most:
-        body.append(f'<text class="papers-chart__label" x="{left}" y="{top - 4}">{_plural(most)} at most</text>')
+        body.append(f'<text class="papers-chart__label" x="{left}" y="{top - 4}">{plural(most)} at most</text>')
     return _figure(chart_id, title, _months_summary(title, counts, months), width, height, body, "papers-chart--months")
 
 
@@ -107,7 +103,7 @@ def _months_summary(title: str, counts: dict[Month, int], months: Sequence[Month
         return f"{title}: none yet."
     busiest = max(months, key=lambda m: (counts.get(m, 0), m))  # ties: the latest
     span = month_name(months[0]) if len(months) == 1 else f"{month_name(months[0])} to {month_name(months[-1])}"
-    return f"{title}, {span}: {_plural(total)} in all; the most, {counts[busiest]}, in {month_name(busiest)}."
+    return f"{title}, {span}: {plural(total)} in all; the most, {counts[busiest]}, in {month_name(busiest)}."
 
 
 # --- A tag's companions ------------------------------------------------------------------------
@@ -132,7 +128,7 @@ def linked_bars(chart_id: str, title: str, bars: Sequence[Bar]) -> str:
         y = 4 + i * row
         length = (width - label_width - right) * bar.count / most
         body.append(
-            f'<a href="{html_text(bar.href)}" aria-label="{html_text(bar.label)}: {_plural(bar.count)}">'
+            f'<a href="{html_text(bar.href)}" aria-label="{html_text(bar.label)}: {plural(bar.count)}">'
             f'<text class="papers-chart__name" x="{label_width - 8}" y="{y + 15}" text-anchor="end">{html_text(_clip(bar.label, 32))}</text>'
             f'<rect class="papers-chart__bar" x="{label_width}" y="{y + 3}" width="{_number(length)}" height="{row - 8}"/>'
             f'<text class="papers-chart__label" x="{_number(label_width + length + 6)}" y="{y + 15}">{bar.count}</text></a>'
@@ -193,8 +189,8 @@ def related_graph(chart_id: str, center: Node, ring: Sequence[tuple[Node, Sequen
     body.append(f'<text class="papers-chart__name papers-chart__name--self" x="{_number(cx)}" y="{_number(cy + 26)}" text-anchor="middle">This paper</text>')
     near, far_count = len(ring), len(outer)
     summary = (
-        f"This paper and its {_plural(near, 'related paper')}"
-        + (f", with {_plural(far_count, 'more paper')} related to those" if far_count else "")
+        f"This paper and its {plural(near, 'related paper')}"
+        + (f", with {plural(far_count, 'more paper')} related to those" if far_count else "")
         + "; each point is a link to its paper."
     )
     return _figure(chart_id, "Related papers, and theirs", summary, width, height, body, "papers-chart--graph", linked=True)

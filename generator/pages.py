@@ -24,7 +24,7 @@ from .config import Settings
 from .identity import abs_url, bibtex_entry, hf_url, pdf_url
 from .metadata import description
 from .records import NOTE_LINK_RE, Record
-from .text import html_text, markdown_text, readable
+from .text import html_text, markdown_text, plural, readable
 
 LINK_LABELS = {"code": "Code", "huggingface": "Hugging Face", "project": "Project page"}
 LINK_ICONS = {"code": ":material-code-braces:", "huggingface": ":material-robot-happy-outline:", "project": ":material-web:"}
@@ -386,7 +386,7 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[
         lines = [front_matter(title, about, papers_tag=tag.slug) + f"# {markdown_text(title)}\n"]
         if tag.description:
             lines.append(markdown_text(tag.description) + "\n{ .papers-tag-description }\n")
-        count = f"{len(papers)} paper{'s' if len(papers) != 1 else ''}, newest first"
+        count = f"{plural(len(papers))}, newest first"
         lines.append(f"{count}. [All tags]({rel(src, 'tags/index.md')}) · {subscribe_link(src, feed)}\n")
         if pager.page == 1:
             lines.append(months)
@@ -406,7 +406,7 @@ def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, s
         if y != year:
             lines.append(f"\n## {y}\n")
             year = y
-        lines.append(f"- [{calendar.month_name[m]} {y}]({rel(src, month_src(y, m))}): {len(papers)} paper{'s' if len(papers) != 1 else ''}")
+        lines.append(f"- [{calendar.month_name[m]} {y}]({rel(src, month_src(y, m))}): {plural(len(papers))}")
     yield src, "\n".join(lines) + "\n"
     for (y, m), papers in catalog.by_month.items():
 
@@ -414,8 +414,8 @@ def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, s
             suffix = "" if pager.page == 1 else f", page {pager.page}"
             all_months = rel(page_src, "archive/index.md")
             title = f"{calendar.month_name[m]} {y}{suffix}"
-            about = f"The {n} paper{'s' if n != 1 else ''} added to {settings.site_name} in {calendar.month_name[m]} {y}."
-            return front_matter(title, about) + f"# {title}\n\n{n} paper{'s' if n != 1 else ''} added, newest first. [All months]({all_months})\n"
+            about = f"The {plural(n)} added to {settings.site_name} in {calendar.month_name[m]} {y}."
+            return front_matter(title, about) + f"# {title}\n\n{plural(n)} added, newest first. [All months]({all_months})\n"
 
         yield from paginated(papers, catalog, settings, lambda page, y=y, m=m: month_src(y, m, page), head)
 
@@ -423,12 +423,11 @@ def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, s
 def home_page(catalog: Catalog, settings: Settings) -> str:
     """The front door: what the archive is and holds, its months, featured papers, the latest, every tag, and how to subscribe."""
     src = "index.md"
-    count = f"{len(catalog.papers)} paper{'s' if len(catalog.papers) != 1 else ''}"
     lines = [f"# {markdown_text(settings.site_name)}\n"]
     if settings.site_description:
         lines.append(markdown_text(settings.site_description) + "\n{ .papers-lead }\n")
     lines.append(
-        f"The archive holds **{count}** under [{len(catalog.tags)} tags]({rel(src, 'tags/index.md')}): "
+        f"The archive holds **{plural(len(catalog.papers))}** under [{len(catalog.tags)} tags]({rel(src, 'tags/index.md')}): "
         f"[browse them all]({rel(src, papers_src())}), [by month]({rel(src, 'archive/index.md')}), or read [about]({rel(src, 'about.md')}) this archive.\n"
     )
     lines.append(

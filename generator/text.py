@@ -182,3 +182,8 @@ def markdown_text(text: str) -> str:
 def html_text(text: str) -> str:
     """``text`` escaped for an HTML text node or a quoted attribute value."""
     return html.escape(text, quote=True)
+
+
+def plural(count: int, word: str = "paper") -> str:
+    """``count`` and ``word``, in the plural unless there is exactly one: "1 paper", "3 papers"."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
