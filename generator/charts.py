@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import math
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -127,18 +128,50 @@ def linked_bars(chart_id: str, title: str, bars: Sequence[Bar]) -> str:
     for i, bar in enumerate(bars):
         y = 4 + i * row
         length = (width - label_width - right) * bar.count / most
+        # The link shows the tag's name only, so that its own name ("Computer vision: 18 papers") begins
+        # with all the words it shows (WCAG 2.5.3); the count drawn after it is already in that name.
         body.append(
             f'<a href="{html_text(bar.href)}" aria-label="{html_text(bar.label)}: {plural(bar.count)}">'
             f'<text class="papers-chart__name" x="{label_width - 8}" y="{y + 15}" text-anchor="end">{html_text(_clip(bar.label, 32))}</text>'
-            f'<rect class="papers-chart__bar" x="{label_width}" y="{y + 3}" width="{_number(length)}" height="{row - 8}"/>'
-            f'<text class="papers-chart__label" x="{_number(label_width + length + 6)}" y="{y + 15}">{bar.count}</text></a>'
+            f'<rect class="papers-chart__bar" x="{label_width}" y="{y + 3}" width="{_number(length)}" height="{row - 8}"/></a>'
+            f'<text class="papers-chart__label" x="{_number(label_width + length + 6)}" y="{y + 15}" aria-hidden="true">{bar.count}</text>'
         )
     summary = f"{title}: " + ", ".join(f"{b.label} ({b.count})" for b in bars) + "." if bars else f"{title}: none."
     return _figure(chart_id, title, summary, width, height, body, "papers-chart--bars", linked=True)
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """``text`` in at most ``limit`` characters: cut after a whole word outside parentheses, the cut marked "…".
+
+    A clipped label is its link's name (the whole text) begun: speech input
+    users say the words they see (WCAG 2.5.3), and a word cut in half
+    ("Diffusi…") or a parenthesis cut open (a name's parentheticals are left
+    out of that match) are not in the name. A first word longer than
+    ``limit`` is shown whole.
+    """
+    if len(text) <= limit:
+        return text
+    ends = _word_ends(text)
+    cut = max((end for end in ends if end < limit), default=min(ends, default=len(text)))
+    return text if cut == len(text) else text[:cut] + "…"
+
+
+def _word_ends(text: str) -> list[int]:
+    """Where a word of ``text`` ends (letters and digits end, something else follows), outside any parentheses."""
+    ends, depth = [], 0
+    for i in range(1, len(text)):
+        before = text[i - 1]
+        if before == "(":
+            depth += 1
+        elif before == ")":
+            depth = max(depth - 1, 0)
+        elif not depth and _in_word(before) and not _in_word(text[i]):
+            ends.append(i)
+    return ends
+
+
+def _in_word(char: str) -> bool:
+    return char.isalnum() or bool(unicodedata.combining(char))
 
 
 # --- A paper among its related papers ----------------------------------------------------------

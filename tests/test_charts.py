@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, element
 from conftest import make_record
 
 from generator.catalog import Paper, Related, Tag, new_catalog
-from generator.charts import HOP, Bar, last_months, linked_bars, monthly_bars, months_between, paper_graph, tag_months
+from generator.charts import HOP, Bar, Node, last_months, linked_bars, monthly_bars, months_between, paper_graph, related_graph, tag_months
 
 HOSTILE = 'A </title><script>alert(1)</script> & "quotes" <b>'
 
@@ -45,6 +47,45 @@ def test_linked_bars_escape_every_label_and_name_every_link() -> None:
     assert second["aria-label"] == "Other: 1 paper"
     assert figure.svg["role"] == "group"  # links inside: a group, not an image (whose insides are hidden)
     assert figure.svg.title.get_text() == f"With {HOSTILE}"
+
+
+def shown(link: element.Tag) -> str:
+    """The text a link shows, read as browsers and axe-core read it: its text nodes as they stand, joined; a <title> is a tooltip."""
+    return "".join(text for text in link.find_all(string=True) if text.parent.name != "title")
+
+
+def words(text: str) -> list[str]:
+    """The words speech input matches a link by: letters and digits, with punctuation and (parentheticals) left out, as axe-core does."""
+    text = unicodedata.normalize("NFKD", text)
+    while (shorter := re.sub(r"\([^()]*\)", "", text)) != text:
+        text = shorter
+    return re.findall(r"[^\W_]+", text)
+
+
+def assert_each_link_shows_the_first_words_of_its_name(figure: BeautifulSoup) -> None:
+    """WCAG 2.5.3, label in name: speech input users say what a link shows, so its name must begin with those words."""
+    for link in figure.select("a"):
+        label, name = words(shown(link)), words(link["aria-label"])
+        assert label and name[: len(label)] == label, (shown(link), link["aria-label"])
+
+
+def test_a_graph_node_shows_its_title_cut_after_a_whole_word_outside_parentheses() -> None:
+    titles = [
+        "Self-Rectifying Diffusion Sampling with Perturbed-Attention Guidance",
+        "LoRA (Low-Rank Adaptation) of Large Language Models",
+        "Supercalifragilisticexpialidocious: a first word longer than a label",
+        "Café au lait",
+    ]
+    graph = svg(related_graph("g", Node("c", "This one", ""), [(Node(str(i), t, f"../{i}/"), []) for i, t in enumerate(titles)], set()))
+    assert [t.get_text() for t in graph.select("a text")] == ["Self-Rectifying…", "LoRA…", "Supercalifragilisticexpialidocious…", "Café au lait"]
+    assert_each_link_shows_the_first_words_of_its_name(graph)
+
+
+def test_a_companion_bar_links_its_tags_name_and_says_the_count_in_the_links_name() -> None:
+    bars = svg(linked_bars("c", "With", [Bar("Computer vision", 18, "../cv/"), Bar("Evaluation (benchmarks and metrics) of models", 2, "../ev/")]))
+    assert [shown(a) for a in bars.select("a")] == ["Computer vision", "Evaluation…"]
+    assert [t.get_text() for t in bars.select("svg > text")] == ["18", "2"]  # drawn after each bar, and already in its link's name
+    assert_each_link_shows_the_first_words_of_its_name(bars)
 
 
 def _catalog(related: dict[str, list[str]]):
