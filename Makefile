@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install browser site serve test lint format check golden clean linkcheck lock system-deps screenshots
+.PHONY: install node-deps browser site serve test lint format check golden clean linkcheck lock system-deps screenshots
 
 # Installs exactly the pinned, hashed versions of requirements.lock, then the project itself
 # (-qq: setuptools' notes about editable installs are not problems and would bury real ones).
@@ -45,7 +45,17 @@ browser: $(STAMP)  ## install a Chromium the browser tests can drive
 	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; \
 	else $(BIN)/python -m playwright install chromium; fi
 
-test: $(STAMP) system-deps browser  ## lint and every test, end-to-end and browser tests included
+# The JavaScript the browser tests inject (axe-core), exactly as package-lock.json pins it (hashes
+# checked), into node_modules/; again only when the lock changes. Scripts off: nothing runs at install.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (with npm), then run make again" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)  ## install the pinned JavaScript the browser tests inject (axe-core) into node_modules/
+
+test: $(STAMP) $(NODE_STAMP) system-deps browser  ## lint and every test, end-to-end and browser tests included
 	$(BIN)/ruff check generator tests scripts
 	$(BIN)/ruff format --check generator tests scripts
 	$(BIN)/python -m pytest -q

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from browsing import visit
+from browsing import ROOT, visit
 from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
@@ -21,16 +22,32 @@ PAGES = {
 }
 SCHEMES = {"light": "default", "dark": "slate"}
 WIDTHS = {"desktop": 1280, "phone": 390}
-AXE = Axe()
+#: axe-core as package-lock.json pins it (the newest release when last pinned), installed by `make node-deps`.
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+#: The checks: every rule axe runs by default, and only the violations reported.
+AXE_OPTIONS = {"resultTypes": ["violations"]}
 
 
 def open_page(browser: Browser, url: str, scheme: str, width: str) -> tuple[Page, list[str], list[str]]:
     return visit(browser, url, color_scheme=scheme, viewport={"width": WIDTHS[width], "height": 900})
 
 
-def serious(page: Page) -> list[str]:
+@pytest.fixture(scope="session")
+def axe_js() -> str:
+    if not AXE_JS.is_file():
+        pytest.fail(f"{AXE_JS.relative_to(ROOT)} is missing: run `make node-deps` (npm ci of package-lock.json)", pytrace=False)
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def axe(page: Page, axe_js: str) -> dict:
+    """axe's results on the page as it stands: injected here, from node_modules/, nothing fetched."""
+    page.evaluate(axe_js)
+    return page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+
+
+def serious(page: Page, axe_js: str) -> list[str]:
     """axe's serious and critical violations on the page as it stands: "rule: the first offending elements"."""
-    results = AXE.run(page).response
+    results = axe(page, axe_js)
     return [
         f"{v['id']} ({v['impact']}): {', '.join(str(node['target']) for node in v['nodes'][:3])}"
         for v in results["violations"]
@@ -38,15 +55,22 @@ def serious(page: Page) -> list[str]:
     ]
 
 
+def test_the_axe_that_checks_the_pages_is_the_release_package_lock_pins(base: str, browser: Browser, axe_js: str) -> None:
+    pinned = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))["packages"]["node_modules/axe-core"]["version"]
+    page, _, _ = open_page(browser, base, "light", "desktop")
+    assert axe(page, axe_js)["testEngine"] == {"name": "axe-core", "version": pinned}
+    page.context.close()
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("kind", PAGES)
 def test_every_page_has_no_serious_accessibility_violation_loads_clean_and_fits_the_screen(
-    base: str, browser: Browser, kind: str, scheme: str, width: str
+    base: str, browser: Browser, axe_js: str, kind: str, scheme: str, width: str
 ) -> None:
     page, errors, outside = open_page(browser, base + PAGES[kind], scheme, width)
     assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES[scheme]
-    assert serious(page) == []
+    assert serious(page, axe_js) == []
     assert errors == [] and outside == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
     page.context.close()
