@@ -7,7 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from browsing import visit
 from playwright.sync_api import Browser, Page
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]  # one worker builds and serves the site for every browser test
 
 PAGES = {
     "home": "",
