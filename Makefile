@@ -58,7 +58,7 @@ node-deps: $(NODE_STAMP)  ## install the pinned JavaScript the browser tests inj
 test: $(STAMP) $(NODE_STAMP) system-deps browser  ## lint and every test, end-to-end and browser tests included
 	$(BIN)/ruff check generator tests scripts
 	$(BIN)/ruff format --check generator tests scripts
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
 
 check: $(STAMP)  ## validate every record of the archive
 	$(BIN)/papers check

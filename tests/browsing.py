@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from playwright.sync_api import Browser, Page
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from chromium import launch  # noqa: E402,F401  # shared with scripts/bench_search.py and scripts/screenshots.py
+from conftest import copy_project  # noqa: E402
 
 #: Where the site is served: under a path, as GitHub Pages serves a project's site.
 PREFIX = "/papers-archive/"
@@ -34,8 +34,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 @contextmanager
 def served_site(project: Path, port: int) -> Iterator[str]:
     """The bundled site, built for and served at ``http://127.0.0.1:<port>/papers-archive/``, so that every link of it stays here."""
-    for name in ("mkdocs.yml", "docs", "overrides", "archive"):
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, project / name)
+    copy_project(project)
     url = f"http://127.0.0.1:{port}{PREFIX}"
     env = {**os.environ, "SITE_URL": url, "NO_MKDOCS_2_WARNING": "1"}
     build = subprocess.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -70,6 +71,40 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def copy_project(target: Path, names: tuple[str, ...] = ("mkdocs.yml", "docs", "overrides", "archive")) -> Path:
+    """The bundled project (config, hand-written pages, theme overrides, archive) copied into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, target / name)
+    return target
+
+
+def build_site(project: Path, site: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` of ``project`` into ``site``, as CI builds it."""
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
+    return subprocess.run(command, capture_output=True, text=True, env=environment)
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled archive built once for the whole run, as a clean clone builds it: read it, never change it.
+
+    ``make test`` runs the tests on both cores (pytest-xdist); every worker shares this one build,
+    made by whichever asks first while the others wait on a file lock.
+    """
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of one run
+    with (shared / "bundled-site.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        project, site = shared / "bundled-project", shared / "bundled-project" / "site"
+        if not (shared / "bundled-site.built").exists():
+            shutil.rmtree(project, ignore_errors=True)
+            result = build_site(copy_project(project), site)
+            assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
+            (shared / "bundled-site.built").touch()
+    return site
+
+
 def papers(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the ``papers`` command on ``project``, as a user would."""
     return subprocess.run([sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), *args], capture_output=True, text=True, cwd=project)
@@ -97,7 +132,8 @@ def fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def wait_for(predicate: Callable[[], bool], seconds: float = 30) -> bool:
+def wait_for(predicate: Callable[[], bool], seconds: float = 300) -> bool:
+    """Poll ``predicate`` until it holds; ``seconds`` bounds a test that would otherwise hang on a loaded machine, it is never waited out."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

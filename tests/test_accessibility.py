@@ -8,7 +8,7 @@ import pytest
 from browsing import ROOT, visit
 from playwright.sync_api import Browser, Page
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]  # one worker builds and serves the site for every browser test
 
 PAGES = {
     "home": "",

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,20 @@ from conftest import synthetic_listing as listing
 from generator.archive import Archive
 
 pytestmark = pytest.mark.slow
+#: How long a writer may take under load before the test gives up on it: a bound, never a wait.
+PATIENCE = 600
+
+
+@pytest.fixture(autouse=True)
+def busy_machine() -> Iterator[None]:
+    """A busy loop on every core for the whole test: these tests must hold on a loaded machine, not only on a quiet one."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
 
 
 def start_import(project: Path, path: Path, *options: str) -> subprocess.Popen[str]:
@@ -25,7 +40,7 @@ def start_import(project: Path, path: Path, *options: str) -> subprocess.Popen[s
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
-    out, err = process.communicate(timeout=120)
+    out, err = process.communicate(timeout=PATIENCE)
     return process.returncode, out, err
 
 
@@ -70,7 +85,7 @@ def test_an_import_during_serve_is_seen_whole_or_not_at_all(project: Path) -> No
         assert wait_for(lambda: count() == 87), log.read_text()
         process = start_import(project, listing(project / "new.txt", 1500, kind="Zeta"))
         seen = set()
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + PATIENCE
         while time.monotonic() < deadline and 1587 not in seen:
             try:
                 seen.add(count())

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import threading
 from datetime import date
 from pathlib import Path
@@ -16,7 +14,7 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
-from conftest import ROOT, make_record
+from conftest import build_site, copy_project, make_record
 
 from generator.config import ConfigError, Settings
 from generator.site import generate
@@ -118,28 +116,9 @@ def test_feeds_need_an_absolute_site_url(tmp_path: Path, site_url: str) -> None:
 # --- the built site ----------------------------------------------------------------------
 
 
-def build(project: Path, site: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env}
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
-        capture_output=True,
-        text=True,
-        env=environment,
-    )
-
-
-def copy_project(target: Path) -> Path:
-    for name in ("mkdocs.yml", "docs", "overrides", "archive"):
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, target / name)
-    return target
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("project"))
-    result = build(project, project / "site")
-    assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
-    return project / "site"
+@pytest.fixture
+def built(bundled_site: Path) -> Path:
+    return bundled_site
 
 
 def all_feeds(site: Path) -> list[Path]:
@@ -174,7 +153,7 @@ def test_every_page_announces_the_site_feed_and_tag_pages_their_own(built: Path)
 @pytest.mark.e2e
 def test_two_builds_in_different_folders_are_byte_identical(built: Path, tmp_path: Path) -> None:
     other = copy_project(tmp_path)
-    assert build(other, other / "site").returncode == 0
+    assert build_site(other, other / "site").returncode == 0
     for path in sorted(p for p in built.rglob("*") if p.is_file()):
         assert path.read_bytes() == (other / "site" / path.relative_to(built)).read_bytes(), path
 
@@ -182,7 +161,7 @@ def test_two_builds_in_different_folders_are_byte_identical(built: Path, tmp_pat
 @pytest.mark.e2e
 def test_missing_site_url_is_a_clear_build_error(tmp_path: Path) -> None:
     project = copy_project(tmp_path)
-    result = build(project, tmp_path / "site", SITE_URL="")
+    result = build_site(project, tmp_path / "site", SITE_URL="")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "site_url '' is missing or not absolute: feeds need absolute links" in result.stderr
 

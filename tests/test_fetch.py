@@ -235,7 +235,7 @@ def test_an_item_with_an_empty_title_is_a_problem_not_a_crash(project: Path, htt
 def test_a_server_that_trickles_is_cut_off_at_the_timeout(httpserver: HTTPServer) -> None:
     def trickle(request: Request) -> Response:
         def body():
-            for _ in range(20):
+            for _ in range(100):  # 10 s in all, each byte well within the timeout
                 time.sleep(0.1)
                 yield b" "
             yield b"[]"
@@ -246,7 +246,7 @@ def test_a_server_that_trickles_is_cut_off_at_the_timeout(httpserver: HTTPServer
     started = time.monotonic()
     with pytest.raises(FetchError, match=r"did not answer within 0\.5 s"):
         hf_daily(quick(httpserver, timeout=0.5, retries=0), day=date(2024, 3, 12))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 5  # cut off at 0.5 s, not after the whole 10 s trickle (room for a loaded machine)
 
 
 def test_a_server_that_ignores_the_page_number_is_caught(httpserver: HTTPServer) -> None:

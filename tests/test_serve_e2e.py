@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, fetch, serving, wait_for
+from conftest import copy_project, fetch, serving, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def test_serve_rebuilds_on_archive_edits_and_then_settles(tmp_path: Path) -> None:
-    for name in ("mkdocs.yml", "docs", "overrides", "archive"):
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, tmp_path / name)
+    copy_project(tmp_path)
     record = next((tmp_path / "archive").rglob("pointer-networks.yaml"))
     log = tmp_path / "serve.log"
     with serving(tmp_path, log) as base:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from functools import cache
@@ -13,7 +11,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, SEED
+from conftest import SEED, build_site, copy_project
 
 from generator.archive import Archive
 from generator.sources.listing import parse_listing
@@ -24,19 +22,16 @@ MKDOCS = [sys.executable, "-m", "mkdocs"]
 
 
 def build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run([*MKDOCS, "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)], capture_output=True, text=True, env=env)
+    result = build_site(project, site)
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr, result.stderr
     return result
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled archive, built as a clean clone would build it."""
-    out = tmp_path_factory.mktemp("site")
-    build(ROOT, out)
-    return out
+@pytest.fixture
+def site(bundled_site: Path) -> Path:
+    """The bundled archive, built as a clean clone would build it (once for every test of the run)."""
+    return bundled_site
 
 
 @cache
@@ -116,9 +111,7 @@ HOSTILE_ABSTRACT = "An abstract with <script>alert(2)</script>, {{ config.site_n
 
 
 def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
+    copy_project(tmp_path, ("mkdocs.yml", "docs", "overrides"))
     record = Archive(tmp_path / "archive").path_for("hostile")
     record.parent.mkdir(parents=True)
     record.write_text(
@@ -150,9 +143,7 @@ def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
 
 
 def test_file_urls_are_refused_with_a_clear_error(tmp_path: Path) -> None:
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
+    copy_project(tmp_path, ("mkdocs.yml", "docs", "overrides"))
     with (tmp_path / "mkdocs.yml").open("a", encoding="utf-8") as config:
         config.write("use_directory_urls: false\n")
     result = subprocess.run([*MKDOCS, "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")], capture_output=True, text=True)
@@ -164,10 +155,7 @@ def meta(soup: BeautifulSoup, name: str) -> list[str]:
 
 
 def test_hand_written_pages_win_over_generated_ones(tmp_path: Path) -> None:
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
-    shutil.copytree(ROOT / "archive", tmp_path / "archive")
+    copy_project(tmp_path)
     (tmp_path / "docs" / "index.md").write_text("# Our own home\n\nWritten by hand.\n", encoding="utf-8")
     build(tmp_path, tmp_path / "site")
     home = soup_of(tmp_path / "site" / "index.html")
@@ -176,9 +164,7 @@ def test_hand_written_pages_win_over_generated_ones(tmp_path: Path) -> None:
 
 
 def test_curator_notes_cannot_create_attributes_or_script_links(tmp_path: Path) -> None:
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
+    copy_project(tmp_path, ("mkdocs.yml", "docs", "overrides"))
     record = Archive(tmp_path / "archive").path_for("noted")
     record.parent.mkdir(parents=True)
     note = '[click](javascript:alert(1)){ onclick="alert(2)" } [x](java&#115;cript:alert(3)) [ok](https://example.org)'
