@@ -169,6 +169,20 @@ def _line_of(text: str, key: str, item: str | None = None) -> int | None:
     return None
 
 
+def _key_lines(text: str) -> dict[str, int]:
+    """The line of each top-level key of a record (the first, if written twice)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    lines: dict[str, int] = {}
+    for key_node, _ in node.value:
+        lines.setdefault(str(key_node.value), _line_at(text, key_node.start_mark.index))
+    return lines
+
+
 def _line_at(text: str, index: int) -> int:
     """The line of a character, counting only newlines: YAML's own marks also count U+0085, U+2028 and U+2029."""
     return text.count("\n", 0, index) + 1
@@ -420,8 +434,9 @@ def _record_of(text: str, name: str, problems: list[Problem]) -> Record | None:
     try:
         return record_from_mapping(data)
     except RecordInvalid as exc:
+        lines = _key_lines(text)  # one parse for every problem: the slow parser that knows lines
         for key, message in exc.problems:
-            problems.append(Problem(name, _line_of(text, key), f"{key}: {message}"))
+            problems.append(Problem(name, lines.get(key.split(".")[0]), f"{key}: {message}"))
         return None
 
 
