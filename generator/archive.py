@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import PapersError, Problem, ProblemsError
 from .journal import STAGING, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
-from .records import FIELDS, Record, RecordInvalid, record_from_mapping
+from .records import FIELDS, MAX_RECORD_BYTES, Record, RecordInvalid, record_from_mapping, shown
 from .text import forbidden_character
 from .workers import process_pool, workers
 
@@ -55,6 +56,21 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 
 _RecordDumper.add_representer(str, _represent_str)
+
+
+def oversized(size: int) -> str | None:
+    """Why a record file of ``size`` bytes may not be, or None."""
+    return f"is {size:,} bytes, more than the {MAX_RECORD_BYTES:,} a record may be; shorten its longest field" if size > MAX_RECORD_BYTES else None
+
+
+def record_size_problem(record: Record) -> str | None:
+    """Why ``record`` would make too large a file, or None: measured only when its texts come near the limit."""
+    texts = [record.id, record.title, record.abstract, record.note, *record.authors, *record.categories]
+    texts += [*record.tags_add, *record.tags_remove, *(link.url for link in record.links), *(source.file for source in record.sources)]
+    # No character takes more than 6 bytes in the file (\uFEFF), no item more than 64 besides: far below the limit, no need to dump.
+    if 8 * sum(map(len, texts)) + 64 * len(texts) + 4096 <= MAX_RECORD_BYTES:
+        return None
+    return oversized(len(dump_record(record).encode("utf-8")))
 
 
 def dump_record(record: Record) -> str:
@@ -153,6 +169,20 @@ def _line_of(text: str, key: str, item: str | None = None) -> int | None:
     return None
 
 
+def _key_lines(text: str) -> dict[str, int]:
+    """The line of each top-level key of a record (the first, if written twice)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    lines: dict[str, int] = {}
+    for key_node, _ in node.value:
+        lines.setdefault(str(key_node.value), _line_at(text, key_node.start_mark.index))
+    return lines
+
+
 def _line_at(text: str, index: int) -> int:
     """The line of a character, counting only newlines: YAML's own marks also count U+0085, U+2028 and U+2029."""
     return text.count("\n", 0, index) + 1
@@ -186,6 +216,115 @@ def _raw_characters(text: str, name: str) -> list[Problem]:
         if bad:
             problems.append(Problem(name, number, f"{key}: contains {bad}, which cannot be shown as text; delete it"))
     return problems
+
+
+class _DuplicateKey(yaml.YAMLError):
+    """A key written twice in one mapping; PyYAML would keep the last value and say nothing."""
+
+    def __init__(self, key: Any, first: int, second: int) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.first, self.second = key, first, second
+
+
+class _RecordLoader(_Loader):
+    """The fast safe loader, refusing a key written twice: an appended ``title:`` must not silently replace the title."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):  # only then look for the key: the common case costs one comparison
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise _DuplicateKey(key, seen[key], key_node.start_mark.index)
+                seen[key] = key_node.start_mark.index
+        return mapping
+
+
+def _repeats_a_collection(data: Any) -> bool:
+    """Whether a list or mapping appears twice in ``data`` (or inside itself): only a YAML alias does that.
+
+    Building it costs nothing (nine aliased lists of nine aliases are ten lists), but every
+    reader after the loader would meet a billion values (an "alias bomb").
+    """
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list | dict):
+            if id(value) in seen:
+                return True
+            seen.add(id(value))
+            stack.extend(value.values() if isinstance(value, dict) else value)
+    return False
+
+
+def _alias_problem(text: str, name: str) -> Problem:
+    """The first alias of a list or mapping in a record, with its line (``dump_record`` never writes one)."""
+    collections: set[str] = set()
+    for event in yaml.parse(text, Loader=_Loader):  # the text loaded: it parses
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent) and event.anchor:
+            collections.add(event.anchor)
+        elif isinstance(event, yaml.AliasEvent) and event.anchor in collections:
+            line = _line_at(text, event.start_mark.index)
+            what = f"*{event.anchor} repeats the value marked &{event.anchor} (a YAML alias)"
+            return Problem(name, line, f"{_key_at(text, line)}: {what}, which a record may not use; write the value out in full")
+    return Problem(name, None, "repeats a value through a YAML alias (*name), which a record may not use; write the value out in full")
+
+
+def _key_at(text: str, line: int) -> str:
+    """The top-level key a line belongs to: the last one written at or above it."""
+    for content in reversed(text.split("\n", line)[:line]):
+        if content[:1].isalpha() and ":" in content:
+            return content.split(":", 1)[0]
+    return "(file)"
+
+
+def _unreadable_value(text: str, name: str, exc: Exception) -> Problem:
+    """The value PyYAML could not build (a 30 February, a number of 5,000 digits…), found by building each value alone.
+
+    Only ever run on a file that failed to load: it parses the file again, slowly but with every position.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        root = None
+    builder = yaml.SafeLoader("")
+    pairs = root.value if isinstance(root, yaml.MappingNode) else [(None, root)] if root is not None else []
+    for key_node, value_node in pairs:
+        for node in _scalars(*(n for n in (key_node, value_node) if n is not None)):
+            try:
+                builder.construct_object(node, deep=True)
+            except Exception as error:  # the same failure as the whole file's, now with its place
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "(file)"
+                return Problem(name, _line_at(text, node.start_mark.index), f"{str(key)[:80]}: {_why_unreadable(node, error)}")
+    return Problem(name, None, f"cannot be read ({type(exc).__name__}: {str(exc)[:200]}); fix the value it names")
+
+
+def _scalars(*nodes: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    """Every scalar under ``nodes``, in order, each once."""
+    stack, seen = list(reversed(nodes)), set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            yield node
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+
+
+def _why_unreadable(node: yaml.ScalarNode, error: Exception) -> str:
+    kind = node.tag.rsplit(":", 1)[-1]
+    value = node.value if len(node.value) <= 60 else f"{node.value[:40]}… ({len(node.value):,} characters)"
+    reason = str(error).split("; use ", 1)[0][:200] if isinstance(error, ValueError | OverflowError) else type(error).__name__
+    if kind == "timestamp":
+        return f"{value} is not a real date ({reason}); write a date that exists, as YYYY-MM-DD"
+    what = {"int": "a number", "float": "a number", "bool": "true or false"}.get(kind, f"!!{kind}")
+    return f"{value} cannot be read as {what} ({reason}); put it in quotes if it is text"
 
 
 @dataclass
@@ -237,36 +376,68 @@ def _display(path: Path, cwd: str) -> str:
 
 
 def _load_one(path: Path, name: str, problems: list[Problem]) -> Record | None:
+    text = _read_text(path, name, problems)
+    if text is None:
+        return None
+    record = _record_of(text, name, problems)
+    if record is not None and record.id != path.stem:
+        problems.append(Problem(name, _line_of(text, "id"), f"id: {shown(record.id)} does not match the file name; ids never change, restore {path.stem!r}"))
+        return None
+    return record
+
+
+def _read_text(path: Path, name: str, problems: list[Problem]) -> str | None:
+    """The file's text, or None and a problem; a file too large to be a record is not read at all."""
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        with open(path, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):  # a pipe or a device would be read forever
+                problems.append(Problem(name, None, "is not a regular file; a record must be a file of text"))
+                return None
+            too_large = oversized(info.st_size)
+            if too_large:
+                problems.append(Problem(name, None, too_large))
+                return None
+            raw = file.read()
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problems.append(Problem(name, line, f"is not UTF-8 text ({exc.reason}); save it as UTF-8"))
-        return None
     except OSError as exc:
         problems.append(Problem(name, None, f"cannot be read ({exc.strerror}); a record must be a readable file"))
-        return None
+    return None
+
+
+def _record_of(text: str, name: str, problems: list[Problem]) -> Record | None:
+    """The record a file's text holds, or None and its problems, each with its line."""
     raw_problems = _raw_characters(text, name)
     if raw_problems:  # before YAML: it refuses some with no line, and silently reads U+0085 as a line break
         problems.extend(raw_problems)
         return None
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_RecordLoader)
+    except _DuplicateKey as exc:
+        key = shown(exc.key) if not isinstance(exc.key, str) else exc.key[:80]
+        first = _line_at(text, exc.first)
+        problems.append(Problem(name, _line_at(text, exc.second), f"{key}: written twice (first on line {first}); keep the one you mean, delete the other"))
+        return None
     except yaml.YAMLError as exc:
         what = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(name, _yaml_error_line(text, exc), f"is not valid YAML ({what}); fix the syntax"))
         return None
+    except Exception as exc:  # PyYAML builds values with date(), int()…: a 30 February raises ValueError, an unknown !!bool KeyError
+        problems.append(_unreadable_value(text, name, exc))
+        return None
+    if "*" in text and _repeats_a_collection(data):  # before anything else walks it; an alias is written with a "*"
+        problems.append(_alias_problem(text, name))
+        return None
     try:
-        record = record_from_mapping(data)
+        return record_from_mapping(data)
     except RecordInvalid as exc:
+        lines = _key_lines(text)  # one parse for every problem: the slow parser that knows lines
         for key, message in exc.problems:
-            problems.append(Problem(name, _line_of(text, key), f"{key}: {message}"))
+            problems.append(Problem(name, lines.get(key.split(".")[0]), f"{key}: {message}"))
         return None
-    if record.id != path.stem:
-        problems.append(Problem(name, _line_of(text, "id"), f"id: {record.id!r} does not match the file name; ids never change, restore {path.stem!r}"))
-        return None
-    return record
 
 
 @dataclass
@@ -429,20 +600,26 @@ class Archive:
             raise ProblemsError([Problem(self.display(p), None, "already exists; an import never overwrites a record") for p in clashes])
         transaction = Transaction(self.root, self._holder)
         for record in added:
-            transaction.put(f"{shard(record.id)}/{record.id}.yaml", dump_record(record).encode("utf-8"))
+            content = dump_record(record).encode("utf-8")
+            self._check_size(self.path_for(record.id), content)
+            transaction.put(f"{shard(record.id)}/{record.id}.yaml", content)
         for record_id, edit in sorted((edits or {}).items()):
             path = self.path_for(record_id)
             text = edit_record_text(path.read_text(encoding="utf-8"), edit)
+            self._check_size(path, text.encode("utf-8"))
             self._check_edited(path, text)
             transaction.put(f"{shard(record_id)}/{record_id}.yaml", text.encode("utf-8"))
         transaction.commit()
         return None
 
+    def _check_size(self, path: Path, content: bytes) -> None:
+        """Nothing is written that the next load would refuse (imports check first, naming the source's line)."""
+        too_large = oversized(len(content))
+        if too_large:
+            raise ProblemsError([Problem(self.display(path), None, too_large)], "nothing written: a record would be too large")
+
     def _check_edited(self, path: Path, text: str) -> None:
         problems: list[Problem] = []
-        try:
-            record_from_mapping(yaml.load(text, Loader=_Loader))
-        except RecordInvalid as exc:
-            problems = [Problem(self.display(path), _line_of(text, key), f"{key}: {message}") for key, message in exc.problems]
+        _record_of(text, self.display(path), problems)
         if problems:
             raise ProblemsError(problems, "nothing written: an edit would make this record invalid")

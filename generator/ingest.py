@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .archive import WRITE_WAIT_SECONDS, Archive, Edit
+from .archive import WRITE_WAIT_SECONDS, Archive, Edit, record_size_problem
 from .errors import Problem, ProblemsError
 from .identity import shared_words, title_key
-from .records import IDENTITY_FIELDS, Record, RecordInvalid, Source, base_id, fingerprint, record_from_mapping, unique_id
+from .records import IDENTITY_FIELDS, Record, RecordInvalid, Source, base_id, fingerprint, record_from_mapping, size_problems, unique_id
 from .resolve import MIN_SHARED_WORDS
 from .sources import Found, SourceFile, read_source
 from .text import Link, extract_links
@@ -49,11 +49,33 @@ def read_sources(
     year: int | None = None,
     lookup: Lookup | None = None,
 ) -> list[SourceFile]:
-    """Read every source; papers named only by id are looked up (before the archive is locked: it may take a while)."""
+    """Read every source; papers named only by id are looked up (before the archive is locked: it may take a while).
+
+    A paper with a text longer than a record may hold is a problem of its source, like any other.
+    """
     sources = [read_source(path, fmt, today=today, on_date=on_date, year=year) for path in paths]
+    _look_up(paths, sources, lookup)
+    for path, source in zip(paths, sources, strict=True):
+        _refuse_oversized(str(path), source)
+    return sources
+
+
+def _refuse_oversized(file: str, source: SourceFile) -> None:
+    """Papers too large for a record become problems at their line, before anything reads their words (a pasted 5 MB abstract)."""
+    kept = []
+    for found in source.entries:
+        oversized = size_problems(found.title, found.abstract, found.authors)
+        source.problems += [Problem(file, found.line, f"{key}: {message}; fix the source") for key, message in oversized]
+        if not oversized:
+            kept.append(found)
+    source.entries = kept
+
+
+def _look_up(paths: list[Path], sources: list[SourceFile], lookup: Lookup | None) -> None:
+    """The papers each source names only by id, looked up, as entries of that source (or problems)."""
     wanted = [arxiv for source in sources for arxiv, _ in source.wanted]
     if not wanted:
-        return sources
+        return
     if lookup is None:
         found, missing = [], set(wanted)
     else:  # one lookup for every file: each id asked for once, in as few requests as arXiv allows
@@ -67,7 +89,6 @@ def read_sources(
                 source.entries.append(dataclasses.replace(by_id[arxiv], line=line))
             elif arxiv in missing:
                 source.problems.append(Problem(str(path), line, f"{arxiv}: {why}"))
-    return sources
 
 
 def _links(current: list[Link], found: Found) -> list[Link]:
@@ -174,6 +195,10 @@ class _Plan:
             record_from_mapping(record.to_mapping())
         except RecordInvalid as exc:
             self.result.problems += [Problem(file, line, f"{record.id}: {key}: {message}; fix the source") for key, message in exc.problems]
+            return False
+        too_large = record_size_problem(record)
+        if too_large:
+            self.result.problems.append(Problem(file, line, f"{record.id}: the record {too_large}; fix the source"))
             return False
         return True
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+import reprlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -40,6 +41,17 @@ FIELDS = (
 )
 #: What says which paper a record is: filled by imports where empty, never overwritten.
 IDENTITY_FIELDS = ("arxiv", "authors", "published", "categories")
+
+# What a record may hold: far above any real paper (arXiv caps an abstract at 1,920
+# characters; its longest author list, ATLAS and CMS's 1503.07589, has 5,154 names), and
+# far below what would stall every build (a pasted 5 MB abstract cost tf-idf minutes and gigabytes).
+#: The most characters a text field may have.
+MAX_LENGTHS = {"title": 1_000, "abstract": 20_000, "note": 100_000}
+#: The most characters one author's name may have, and the most authors a record may list.
+MAX_AUTHOR_LENGTH = 300
+MAX_AUTHORS = 10_000
+#: The most bytes a record file may have: checked before it is parsed.
+MAX_RECORD_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -137,6 +149,20 @@ def note_references(note: str) -> list[str]:
 
 # --- validation ---------------------------------------------------------------
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxset, _REPR.maxtuple = 2, 4, 4, 4, 4
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlong = 40
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut short, for messages: a value may be megabytes long, or nest deeply."""
+    return _REPR.repr(value)
+
+
+def _more(items: Sequence[Any], listed: int) -> str:
+    return f" and {len(items) - listed:,} more" if len(items) > listed else ""
+
 
 class RecordInvalid(ValueError):
     """A mapping is not a valid record; ``problems`` are ``(key, message)`` pairs."""
@@ -146,6 +172,30 @@ class RecordInvalid(ValueError):
         super().__init__("; ".join(f"{k}: {m}" for k, m in problems))
 
 
+def _length_problem(key: str, value: str) -> str | None:
+    maximum = MAX_LENGTHS[key]
+    return f"is {len(value):,} characters long, more than the {maximum:,} allowed; shorten it" if len(value) > maximum else None
+
+
+def _authors_problem(names: Sequence[str]) -> str | None:
+    if len(names) > MAX_AUTHORS:
+        return f"lists {len(names):,} names, more than the {MAX_AUTHORS:,} allowed; keep the first {MAX_AUTHORS:,}"
+    if not names or max(map(len, names)) <= MAX_AUTHOR_LENGTH:
+        return None
+    n, name = next((n, name) for n, name in enumerate(names, start=1) if len(name) > MAX_AUTHOR_LENGTH)
+    return (
+        f"name {n} ({shown(name[:40] + '…')}) is {len(name):,} characters long, more than the {MAX_AUTHOR_LENGTH} allowed;"
+        " one name per item, such as [Ada Lovelace, Alan Turing]"
+    )
+
+
+def size_problems(title: str, abstract: str, authors: Sequence[str]) -> list[tuple[str, str]]:
+    """``(key, message)`` for each of a paper's texts that is longer than a record may hold."""
+    found = [(key, _length_problem(key, value)) for key, value in (("title", title), ("abstract", abstract))]
+    found.append(("authors", _authors_problem(authors)))
+    return [(key, message) for key, message in found if message]
+
+
 def _text(data: Mapping[str, Any], key: str, problems: list[tuple[str, str]], *, required: bool) -> str:
     value = data.get(key)
     if value is None:
@@ -153,7 +203,11 @@ def _text(data: Mapping[str, Any], key: str, problems: list[tuple[str, str]], *,
             problems.append((key, "is missing; expected non-empty text"))
         return ""
     if not isinstance(value, str):
-        problems.append((key, f"expected text, got {type(value).__name__} {value!r}; put it in quotes"))
+        problems.append((key, f"expected text, got {type(value).__name__} {shown(value)}; put it in quotes"))
+        return ""
+    too_long = _length_problem(key, value) if key in MAX_LENGTHS else None
+    if too_long:  # nothing else is worth checking in megabytes of text
+        problems.append((key, too_long))
         return ""
     if required and not value.strip():
         problems.append((key, "is empty; expected non-empty text"))
@@ -165,11 +219,11 @@ def _text(data: Mapping[str, Any], key: str, problems: list[tuple[str, str]], *,
 
 def _date(value: Any, key: str, problems: list[tuple[str, str]]) -> date:
     if isinstance(value, datetime):
-        problems.append((key, f"expected a date written YYYY-MM-DD with no time, got {value!r}"))
+        problems.append((key, f"expected a date written YYYY-MM-DD with no time, got {shown(value)}"))
         return value.date()
     if isinstance(value, date):
         return value
-    problems.append((key, f"expected a date written YYYY-MM-DD, got {value!r}"))
+    problems.append((key, f"expected a date written YYYY-MM-DD, got {shown(value)}"))
     return date.min
 
 
@@ -178,11 +232,11 @@ def _tags(data: Mapping[str, Any], key: str, problems: list[tuple[str, str]]) ->
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-        problems.append((key, f"expected a list of tag slugs such as [computer-vision], got {value!r}"))
+        problems.append((key, f"expected a list of tag slugs such as [computer-vision], got {shown(value)}"))
         return []
     bad = [t for t in value if not TAG_RE.match(t)]
     if bad:
-        problems.append((key, f"not a tag slug (lower-case letters, digits, hyphens): {', '.join(map(repr, bad))}"))
+        problems.append((key, f"not a tag slug (lower-case letters, digits, hyphens): {', '.join(map(shown, bad[:5]))}{_more(bad, 5)}"))
     return list(value)
 
 
@@ -195,7 +249,7 @@ def _sources(value: Any, problems: list[tuple[str, str]]) -> list[Source]:
     sources = []
     for item in value:
         if not isinstance(item, dict) or not isinstance(item.get("file"), str):
-            problems.append(("sources", f"expected {{file: NAME, date: YYYY-MM-DD}}, got {item!r}"))
+            problems.append(("sources", f"expected {{file: NAME, date: YYYY-MM-DD}}, got {shown(item)}"))
             continue
         bad = forbidden_character(item["file"])
         if bad:
@@ -214,7 +268,7 @@ def _links(value: Any, problems: list[tuple[str, str]]) -> list[Link]:
     for item in value:
         ok = isinstance(item, dict) and isinstance(item.get("url"), str) and item.get("kind") in LINK_KINDS
         if not ok or not is_url(item["url"]) or forbidden_character(item["url"]):
-            problems.append(("links", f"expected {{url: http(s)://…, kind: one of {', '.join(LINK_KINDS)}}}, got {item!r}"))
+            problems.append(("links", f"expected {{url: http(s)://…, kind: one of {', '.join(LINK_KINDS)}}}, got {shown(item)}"))
             continue
         links.append(Link(item["url"], item["kind"]))
     return links
@@ -224,12 +278,12 @@ def _arxiv(value: Any, problems: list[tuple[str, str]]) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, float | int):  # 2305.13169 unquoted reads as a number, and loses trailing zeros
-        problems.append(("arxiv", f"write the id in quotes, as text: arxiv: '{value}' may not be the id you meant"))
+        problems.append(("arxiv", f"write the id in quotes, as text: arxiv: '{shown(value)}' may not be the id you meant"))
         return ""
     if not isinstance(value, str) or not ARXIV_ID_RE.match(value):
         versionless = parse_arxiv_id(value) if isinstance(value, str) else None
         hint = f"; write {versionless!r}" if versionless else ""
-        problems.append(("arxiv", f"expected an arXiv id without version such as '2305.13169' or 'cs/0501001', got {value!r}{hint}"))
+        problems.append(("arxiv", f"expected an arXiv id without version such as '2305.13169' or 'cs/0501001', got {shown(value)}{hint}"))
         return ""
     return value
 
@@ -239,14 +293,18 @@ def _names(data: Mapping[str, Any], key: str, pattern: re.Pattern[str] | None, p
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        problems.append((key, f"expected a list of non-empty texts, got {value!r}"))
+        problems.append((key, f"expected a list of non-empty texts, got {shown(value)}"))
+        return []
+    too_many = _authors_problem(value) if key == "authors" else None
+    if too_many:
+        problems.append((key, too_many))
         return []
     for item in value:
         bad = forbidden_character(item)
         if bad:
-            problems.append((key, f"{item!r} contains {bad}; delete it"))
+            problems.append((key, f"{shown(item)} contains {bad}; delete it"))
     if pattern is not None and not all(pattern.match(v) for v in value):
-        problems.append((key, f"expected arXiv categories such as cs.CL or hep-th, got {value!r}"))
+        problems.append((key, f"expected arXiv categories such as cs.CL or hep-th, got {shown(value)}"))
     return list(value)
 
 
@@ -262,17 +320,17 @@ def record_from_mapping(data: Any) -> Record:
     if not isinstance(data, dict):
         raise RecordInvalid([("(file)", f"expected a mapping of record fields, got {type(data).__name__}")])
     problems: list[tuple[str, str]] = []
-    unknown = sorted(str(k) for k in data if k not in FIELDS)
+    unknown = sorted(str(k)[:80] for k in data if k not in FIELDS)
     if unknown:
-        problems.append((unknown[0], f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(FIELDS)}"))
+        problems.append((unknown[0], f"unknown field(s) {', '.join(unknown[:5])}{_more(unknown, 5)}; allowed: {', '.join(FIELDS)}"))
     record_id = _text(data, "id", problems, required=True)
     if record_id and not ID_RE.match(record_id):
-        problems.append(("id", f"{record_id!r} is not URL-safe; expected lower-case letters, digits and hyphens"))
+        problems.append(("id", f"{shown(record_id)} is not URL-safe; expected lower-case letters, digits and hyphens"))
     featured = data.get("featured", False)
     if featured is None:
         featured = False
     if not isinstance(featured, bool):
-        problems.append(("featured", f"expected true or false, got {featured!r}"))
+        problems.append(("featured", f"expected true or false, got {shown(featured)}"))
         featured = False
     record = Record(
         id=record_id,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import make_record
+from conftest import ROOT, make_record
 
 import generator.archive as archive_module
 from generator.archive import Archive, dump_record, shard
 from generator.errors import ProblemsError
-from generator.records import FIELDS, Source
+from generator.records import FIELDS, MAX_RECORD_BYTES, Source
 from generator.text import Link
 
 
@@ -107,3 +109,104 @@ def test_misplaced_and_unreadable_records_are_problems(archive: Archive) -> None
     messages = {Path(p.file).name: p.message for p in caught.value.problems}
     assert messages["loose.yaml"].startswith("records live at archive/<shard>/<id>.yaml: move it to")
     assert messages["a-folder.yaml"].startswith("cannot be read")
+
+
+# --- what YAML could do to a hand-edited record -----------------------------------------
+
+VALID_TEXT = "id: {id}\ntitle: A Title\nabstract: An abstract.\nadded: 2025-03-12\n"
+
+
+def _problems_of(archive: Archive, record_id: str, extra: str) -> list[tuple[int | None, str]]:
+    _write(archive, record_id, VALID_TEXT.format(id=record_id) + extra)
+    _, problems = archive.scan()
+    return [(p.line, p.message) for p in problems if Path(p.file).stem == record_id]
+
+
+#: Nine anchored lists of nine aliases of the one before: a billion strings once built.
+_NEXT = zip("abcdefgh", "bcdefghi", strict=True)
+ALIAS_BOMB = "tags_add: [&a [lol, lol, lol, lol, lol, lol, lol, lol, lol], " + ", ".join(f"&{b} [{', '.join([f'*{a}'] * 9)}]" for a, b in _NEXT) + "]\n"
+
+_BOUNDED_SCAN = """
+import os, resource, sys, time
+from pathlib import Path
+from generator.archive import Archive
+archive = Archive(Path(sys.argv[1]))
+with open("/proc/self/statm") as statm:
+    size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+resource.setrlimit(resource.RLIMIT_AS, (size + 100 * 2**20, resource.RLIM_INFINITY))
+start = time.process_time()
+_, problems = archive.scan()
+print(time.process_time() - start)
+print("\\n".join(map(str, problems)))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="measures memory through /proc")
+def test_an_alias_bomb_is_refused_within_a_second_and_100_mb(archive: Archive) -> None:
+    _write(archive, "bomb", VALID_TEXT.format(id="bomb") + ALIAS_BOMB)
+    result = subprocess.run([sys.executable, "-c", _BOUNDED_SCAN, str(archive.root)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    seconds, problem = result.stdout.splitlines()
+    assert float(seconds) < 1.0  # CPU time: a loaded machine does not stretch it
+    assert problem.endswith("bomb.yaml:5: tags_add: *a repeats the value marked &a (a YAML alias), which a record may not use; write the value out in full")
+
+
+def test_an_alias_of_a_list_is_refused_at_its_line_and_asterisks_in_text_are_not(archive: Archive) -> None:
+    assert _problems_of(archive, "alias", "tags_add: &tags [nlp]\ntags_remove:\n  *tags\n") == [
+        (7, "tags_remove: *tags repeats the value marked &tags (a YAML alias), which a record may not use; write the value out in full")
+    ]
+    assert _problems_of(archive, "itself", "tags_add: &t [nlp, *t]\n") == [
+        (5, "tags_add: *t repeats the value marked &t (a YAML alias), which a record may not use; write the value out in full")
+    ]
+    prose = "links: []\nnote: |\n  Uses *emphasis*, A* search, R&D and a & b,\n  *not an alias* nor &this.\n"
+    assert _problems_of(archive, "prose", prose) == []
+    [record] = archive.scan()[0]
+    assert record.note == "Uses *emphasis*, A* search, R&D and a & b,\n*not an alias* nor &this.\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "line", "message"),
+    [
+        ("published: 2026-13-01\n", 5, "published: 2026-13-01 is not a real date (month must be in 1..12); write a date that exists, as YYYY-MM-DD"),
+        ("sources:\n- {file: l.txt, date: 2026-02-30}\n", 6, "sources: 2026-02-30 is not a real date (day is out of range for month); write a date"),
+        ("published: 2020-01-01T10:00:00+99:00\n", 5, "published: 2020-01-01T10:00:00+99:00 is not a real date (offset must be a timedelta"),
+        ("featured: " + "1" * 5000 + "\n", 5, "featured: " + "1" * 40 + "… (5,000 characters) cannot be read as a number (Exceeds the limit"),
+        ("featured: !!bool maybe\n", 5, "featured: maybe cannot be read as true or false (KeyError); put it in quotes if it is text"),
+        ("published: !!timestamp soon\n", 5, "published: soon is not a real date (AttributeError); write a date that exists, as YYYY-MM-DD"),
+    ],
+    ids=["month-13", "february-30", "offset", "5000-digits", "bool-tag", "timestamp-tag"],
+)
+def test_a_value_yaml_cannot_build_is_a_problem_with_its_line(archive: Archive, extra: str, line: int, message: str) -> None:
+    [(found_line, found)] = _problems_of(archive, "odd", extra)
+    assert found_line == line and found.startswith(message)
+
+
+def test_the_added_date_of_a_30_february_is_a_problem_with_its_line(archive: Archive) -> None:
+    _write(archive, "feb", VALID_TEXT.format(id="feb").replace("2025-03-12", "2026-02-30"))
+    with pytest.raises(ProblemsError) as caught:
+        archive.load()
+    assert [str(p).split("/")[-1] for p in caught.value.problems] == [
+        "feb.yaml:4: added: 2026-02-30 is not a real date (day is out of range for month); write a date that exists, as YYYY-MM-DD"
+    ]
+
+
+def test_a_key_written_twice_is_a_problem_at_the_second(archive: Archive) -> None:
+    assert _problems_of(archive, "twice", "featured: false\ntitle: An appended title\n") == [
+        (6, "title: written twice (first on line 2); keep the one you mean, delete the other")
+    ]
+    assert _problems_of(archive, "nested", "sources:\n- {file: a.txt, date: 2025-03-12,\n   file: b.txt}\n") == [
+        (7, "file: written twice (first on line 6); keep the one you mean, delete the other")
+    ]
+
+
+def test_a_record_file_larger_than_the_limit_is_refused_before_it_is_parsed(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 5,000 authors of 250 characters: every field within its own limit, the file over a megabyte.
+    authors = "authors: [" + ", ".join(f"{n:04d}" + "x" * 246 for n in range(5000)) + "]\n"
+    path = _write(archive, "large", VALID_TEXT.format(id="large") + authors)
+    parsed = []
+    monkeypatch.setattr(archive_module.yaml, "load", lambda *args, **kwargs: parsed.append(args))
+    _, problems = archive.scan()
+    assert [(p.line, p.message) for p in problems] == [
+        (None, f"is {path.stat().st_size:,} bytes, more than the {MAX_RECORD_BYTES:,} a record may be; shorten its longest field")
+    ]
+    assert parsed == []

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
-from conftest import SEED, papers
+from conftest import SEED, make_record, papers
 
+from generator.archive import Archive
 from generator.cli import main
 
 
@@ -50,6 +53,29 @@ def test_check_lists_problems_of_every_kind_at_once(project: Path) -> None:
     assert "featured: expected true or false" in result.stderr
     assert "tags_add: unknown tag 'robotics'" in result.stderr
     assert "note: [[No Such Paper]] is not the id of any paper" in result.stderr
+
+
+def test_values_yaml_cannot_build_are_file_line_problems_in_check_and_in_the_build(project: Path) -> None:
+    archive = Archive(project / "archive")
+    archive.add([make_record("fine")])
+    odd = {"february": "added: 2026-02-30\n", "month": "published: 2026-13-01\n", "digits": f"featured: {'9' * 5000}\n", "twice": "title: Again\n"}
+    for record_id, line in odd.items():
+        path = archive.path_for(record_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"id: {record_id}\ntitle: A Title\nabstract: An abstract.\n" + ("" if "added" in line else "added: 2025-03-12\n") + line)
+    expected = [
+        "february.yaml:4: added: 2026-02-30 is not a real date (day is out of range for month); write a date that exists, as YYYY-MM-DD",
+        "month.yaml:5: published: 2026-13-01 is not a real date (month must be in 1..12); write a date that exists, as YYYY-MM-DD",
+        "digits.yaml:5: featured: 9999999999999999999999999999999999999999… (5,000 characters) cannot be read as a number",
+        "twice.yaml:5: title: written twice (first on line 2); keep the one you mean, delete the other",
+    ]
+    check = papers(project, "check")
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml")]
+    build = subprocess.run(mkdocs, capture_output=True, text=True, cwd=project)
+    for result in (check, build):
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+        assert all(problem in result.stderr for problem in expected), result.stderr[-3000:]
+        assert "has 4 problem(s)" in result.stderr
 
 
 def test_export_json_has_the_documented_keys(project: Path, capsys) -> None:

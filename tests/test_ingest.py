@@ -10,7 +10,9 @@ from conftest import SEED
 
 from generator.archive import Archive
 from generator.errors import ProblemsError
-from generator.ingest import import_sources
+from generator.ingest import import_sources, plan_import
+from generator.records import MAX_LENGTHS
+from generator.sources import Found, SourceFile
 
 TODAY = date(2026, 11, 26)
 ABSTRACT_A = "We study adversarial networks for images in depth, with many experiments and a careful analysis of results."
@@ -101,3 +103,26 @@ def test_skip_invalid_imports_the_valid_entries_and_lists_the_rest(archive: Arch
 def test_missing_listing_file_is_a_problem(archive: Archive, tmp_path: Path) -> None:
     with pytest.raises(ProblemsError, match="no such file"):
         import_sources(archive, [tmp_path / "nope.txt"], today=TODAY)
+
+
+def test_a_text_longer_than_a_record_may_hold_is_refused_at_its_line(archive: Archive, tmp_path: Path) -> None:
+    source = listing(tmp_path, ("Good Paper", ABSTRACT_A), ("Pasted Twice", "We study pasting. " * 2000))
+    with pytest.raises(ProblemsError) as caught:
+        import_sources(archive, [source], today=TODAY)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{source}:7: abstract: is 35,999 characters long, more than the {MAX_LENGTHS['abstract']:,} allowed; shorten it; fix the source"
+    ]
+    assert not archive.root.exists()
+    result = import_sources(archive, [source], today=TODAY, skip_invalid=True)
+    assert [r.id for r in archive.load()] == ["good-paper"] and [p.line for p in result.problems] == [7]
+
+
+def test_an_import_never_writes_a_record_too_large_to_load(archive: Archive) -> None:
+    # Every text within its own limit, the record over a megabyte: refused at the source's line, as loading would.
+    authors = tuple(f"{n:04d}" + "x" * 246 for n in range(5000))
+    source = SourceFile("big.json", entries=[Found("A Paper", ABSTRACT_A, date(2024, 3, 12), line=3, authors=authors)])
+    result = plan_import([source], [], today=TODAY)
+    assert result.added == []
+    [problem] = result.problems
+    assert (problem.file, problem.line) == ("big.json", 3)
+    assert problem.message.startswith("a-paper: the record is 1,2") and "bytes, more than the 1,000,000 a record may be" in problem.message

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from generator.records import RecordInvalid, base_id, fingerprint, record_from_mapping, unique_id
+from generator.records import MAX_AUTHOR_LENGTH, MAX_AUTHORS, MAX_LENGTHS, RecordInvalid, base_id, fingerprint, record_from_mapping, unique_id
 
 
 def test_id_is_the_slug_of_the_title() -> None:
@@ -84,3 +84,48 @@ def test_note_references_take_anything_between_double_brackets() -> None:
     from generator.records import note_references
 
     assert note_references("See [[a-b]], [[Not An Id]] and [[a-b]] again.") == ["a-b", "Not An Id"]
+
+
+# --- limits -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("title", "T" * (MAX_LENGTHS["title"] + 1)),
+        ("abstract", "A" * (MAX_LENGTHS["abstract"] + 1)),
+        ("note", "N" * (MAX_LENGTHS["note"] + 1)),
+        ("authors", ["Ada Lovelace"] * (MAX_AUTHORS + 1)),
+        ("authors", ["Ada Lovelace", "x" * (MAX_AUTHOR_LENGTH + 1)]),
+    ],
+    ids=["title", "abstract", "note", "authors", "author"],
+)
+def test_a_text_longer_than_a_record_may_hold_is_a_short_problem(key: str, value: object) -> None:
+    with pytest.raises(RecordInvalid) as caught:
+        record_from_mapping({**VALID, key: value})
+    [(where, message)] = caught.value.problems
+    assert where == key and "more than the" in message and "allowed" in message and len(message) < 300
+
+
+def test_texts_at_the_limits_are_valid() -> None:
+    at_limits = {key: "x" * maximum for key, maximum in MAX_LENGTHS.items()}
+    record = record_from_mapping({**VALID, **at_limits, "authors": ["y" * MAX_AUTHOR_LENGTH] * MAX_AUTHORS})
+    assert len(record.abstract) == MAX_LENGTHS["abstract"] and len(record.authors) == MAX_AUTHORS
+
+
+def test_problems_never_spell_out_a_huge_value() -> None:
+    nested: list = ["lol"] * 9
+    for _ in range(6):  # nine lists of nine lists…: 43 million strings, as nine aliases in YAML make
+        nested = [nested] * 9
+    huge = {
+        "tags_add": nested,
+        "tags_remove": ["Not A Slug " * 1000] * 1000,
+        "categories": ["Not A Category"] * 100_000,
+        "links": ["https://" + "x" * 1_000_000],
+        "featured": "maybe " * 100_000,
+        "colour " * 10_000: "red",
+    }
+    with pytest.raises(RecordInvalid) as caught:
+        record_from_mapping({**VALID, **huge})
+    assert len(caught.value.problems) == 6
+    assert all(len(message) < 500 for _, message in caught.value.problems), caught.value.problems
