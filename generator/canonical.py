@@ -26,8 +26,9 @@ signature. What they hold (Pagefind 1.5, ``pagefind/src/index``):
 - filters ``filter/*.pf_filter``: [filter, [[value, [page…]]…]], pages ascending;
 - fragments ``fragment/*.pf_fragment``: one page's JSON, which holds no page number.
 
-Runs as ``python -m generator.canonical FOLDER`` too, so that a build can do this
-in a separate process, on another core, while MkDocs renders pages.
+Runs as ``python -m generator.canonical PREFIX FOLDER`` too, so that a build can do
+this in a separate process, on another core, while MkDocs renders pages; the
+folder is then a whole cache entry, and sealed there (``generator.cache.seal``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from pathlib import Path
 
 import cbor2
 
+from .cache import seal
 from .errors import PapersError
 
 SIGNATURE = b"pagefind_dcd"
@@ -166,10 +168,11 @@ def _rewrite_filter(folder: Path, language: str, name: str, new_number: dict[int
 
 
 def main(argv: list[str]) -> int:
-    """``python -m generator.canonical PREFIX FOLDER``."""
+    """``python -m generator.canonical PREFIX FOLDER``: canonical order, then the seal of every file's digest."""
     try:
         prefix, folder = argv
         canonical(Path(folder), prefix)
+        seal(Path(folder))
     except (OSError, ValueError, KeyError, PapersError) as exc:
         print(f"papers: cannot put the search index in canonical order: {exc}", file=sys.stderr)
         return 1

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from .cache import read_bytes, read_entry, write_bytes, write_entry
+from .cache import decoded, read_entry, write_bytes, write_entry
 from .errors import PapersError, read_yaml
 from .tagging import PARALLEL_MIN, TAGGER_VERSION, RuleResult, Taxonomy, load_taxonomy, paper_key, rule_result
 from .text import readable
@@ -313,15 +313,10 @@ def cached_train(examples: Sequence[Example], taxonomy: Taxonomy, cache_dir: Pat
     if key in _TRAINED:  # this process trained it already (`mkdocs serve` rebuilds, a test session)
         return _TRAINED[key], False
     path = cache_dir / f"model-{key}.npz" if cache_dir is not None else None
-    data = read_bytes(path)
-    if data is not None:
-        try:
-            model = Model.loads(data)
-        except (ValueError, KeyError, OSError, EOFError):  # a damaged entry is trained again
-            pass
-        else:
-            _remember(key, model)
-            return model, False
+    model = decoded(path, Model.loads)  # a damaged entry is said, and trained again
+    if model is not None:
+        _remember(key, model)
+        return model, False
     rules = [rule_result(taxonomy, e.title, e.abstract)[1] for e in examples]
     model = train(examples, rules, _thresholds(taxonomy))
     if path is not None:

@@ -1,7 +1,8 @@
 """The MkDocs plugin ``papers``: a thin adapter that feeds the core's pages and files to MkDocs.
 
 It only routes hooks: settings and the whole generated site in ``on_config``
-(run again on every ``mkdocs serve`` rebuild), pages and feeds handed over in
+(run again on every ``mkdocs serve`` rebuild), the site folder locked in
+``on_pre_build`` until the build ends, pages and feeds handed over in
 ``on_files``, hand-written pages collected for search in ``on_page_content``,
 feed links in ``on_post_page``, the search index in ``on_post_build``, archive
 watching in ``on_serve``.
@@ -24,15 +25,29 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from .cache import log as cache_log
 from .config import Settings
 from .errors import PapersError
 from .feeds import discovery_links, midnight
 from .search import HandPage, Indexer
-from .site import Site, generate, usable_cache_dir
+from .site import OutputLock, Site, generate, usable_cache_dir
 
 log = logging.getLogger("mkdocs.plugins.papers")
 # Read once, when MkDocs imports the plugin: later the variable may be the one we set.
 _USER_SOURCE_DATE_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
+
+
+class _ToMkDocs(logging.Handler):
+    """Says through MkDocs' log what the core says on a logger of its own (the cache: an entry discarded)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.log(record.levelno, "%s", record.getMessage())
+
+
+def _hear_the_cache() -> None:
+    if not any(isinstance(handler, _ToMkDocs) for handler in cache_log.handlers):
+        cache_log.addHandler(_ToMkDocs())
+        cache_log.setLevel(logging.INFO)
 
 
 class PapersConfig(base.Config):
@@ -65,12 +80,14 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     site: Site
     hand_pages: list[HandPage]
     indexer: Indexer | None = None
+    output_lock: OutputLock | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not config.use_directory_urls:  # lists of papers, feeds and search link to papers/<id>/
             raise PluginError("papers: use_directory_urls: false is not supported (pages are linked as papers/<id>/); remove it from mkdocs.yml")
         options = dict(self.config)
         options.update(site_url=config.site_url or "", site_name=config.site_name, site_description=config.site_description or "")
+        _hear_the_cache()
         try:
             self.settings = Settings.from_mapping(options, Path(config.config_file_path).resolve().parent)
             self.site = generate(self.settings, log=log)
@@ -98,6 +115,20 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         newest = self.site.catalog.newest_date
         stamp = midnight(newest).timestamp() if newest else 0
         os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
+
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        # Before MkDocs empties site_dir: another build writing it (a second `mkdocs build`) ends first.
+        self._unlock()
+        self.output_lock = OutputLock(Path(config.site_dir), log)
+        try:
+            self.output_lock.acquire()
+        except OSError as exc:
+            raise PluginError(f"papers: cannot lock the site folder: {exc.filename or ''}: {exc.strerror}") from exc
+
+    def _unlock(self) -> None:
+        if self.output_lock is not None:
+            self.output_lock.release()
+            self.output_lock = None
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         generated: dict[str, str | bytes] = {**self.site.pages, **self.site.files}
@@ -131,6 +162,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             raise PluginError(f"papers: {exc}") from exc
         except OSError as exc:
             raise PluginError(f"papers: search index: {exc.filename or ''}: {exc.strerror}") from exc
+        finally:
+            self._unlock()  # the last of what this build writes into site_dir
         log.info(
             "search index: %d records in %d shard(s), %.1f MB; %d shard(s) indexed in %.1f s, the rest cached; the build waited %.1f s for it",
             stats.records,
@@ -145,6 +178,10 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         if self.indexer is not None:
             self.indexer.stop()
             self.indexer = None
+        self._unlock()
+
+    def on_shutdown(self) -> None:
+        self._unlock()
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:
         # Archive edits (and taxonomy edits) rebuild the site; nothing we write is watched.

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from .cache import read_entry, write_entry
+from .cache import decoded, write_entry
 from .catalog import Related
 from .text import readable
 from .workers import process_pool
@@ -358,12 +358,14 @@ def cached_related(
     """
     key = cache_key(docs, k, tag_weight, tag_names)
     path = cache_dir / f"related-{key}.json" if cache_dir is not None else None
-    data = read_entry(path)
-    try:
-        return {pid: [Related(r[0], r[1], tuple(r[2])) for r in rows] for pid, rows in data.items()}, True
-    except (AttributeError, KeyError, IndexError, TypeError):
-        pass  # no entry, or a damaged one: recompute
+    cached = decoded(path, _loads)  # a damaged entry is said, and computed again
+    if cached is not None:
+        return cached, True
     result = compute_related(docs, k=k, tag_weight=tag_weight, tag_names=tag_names)
     if path is not None:
         write_entry(path, {pid: [[r.id, r.score, list(r.reasons)] for r in rows] for pid, rows in result.items()})
     return result, False
+
+
+def _loads(data: bytes) -> dict[str, list[Related]]:
+    return {pid: [Related(r[0], r[1], tuple(r[2])) for r in rows] for pid, rows in json.loads(data).items()}

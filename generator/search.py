@@ -20,7 +20,9 @@ archive would not give the same bytes on another machine.
 
 Each shard's index is cached by the digest of its records, so a build after a
 daily import re-indexes only the newest shard; and the papers are indexed in the
-background while MkDocs renders the pages (``Indexer``).
+background while MkDocs renders the pages (``Indexer``). A cached index is sealed
+with its files' digests and checked as it is copied into the site: a damaged one
+is indexed again, never published.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import copy_sealed, discard, sealed
 from .catalog import Catalog, Paper
 from .errors import PapersError
 from .text import html_text, readable
@@ -60,8 +63,8 @@ _KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pa
 _KEEP_DIRS = ("index", "fragment", "filter")
 #: Weights Pagefind gives a word by where it is (1 is body text, 10 the most): a title match ranks first.
 WEIGHT_TITLE, WEIGHT_AUTHORS, WEIGHT_TAGS = 10, 4, 2
-#: Part of the cache key: a new layout of the records re-indexes everything.
-RECORD_VERSION = "2"
+#: Part of the cache key: a new layout of the records, or of a cached index (3: sealed, ``generator.cache``), re-indexes everything.
+RECORD_VERSION = "3"
 
 
 class SearchIndexError(PapersError):
@@ -224,9 +227,9 @@ def write_records(shard: Shard) -> Path:
 def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess.Popen[str]] | None = None, *, background: bool = False) -> None:
     """Index the records in ``source`` into ``output`` with Pagefind's CLI.
 
-    ``output`` appears whole or not at all (a rename), so an interrupted build
-    never leaves half an index in the cache. ``running`` receives the Pagefind
-    process, for a caller that may have to stop it.
+    ``output`` appears whole and sealed or not at all (a rename), so an
+    interrupted build never leaves half an index in the cache. ``running``
+    receives the Pagefind process, for a caller that may have to stop it.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as staging:
@@ -248,8 +251,12 @@ def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess
         try:
             staged.rename(output)
         except OSError:
-            if not (output / "pagefind-entry.json").is_file():  # not another build's copy of the same shard
+            if sealed(output):  # another build's copy of the same shard
+                return
+            if not os.path.lexists(output):
                 raise
+            discard(output, "an unfinished index")
+            staged.rename(output)
 
 
 def _nice(command: list[str]) -> list[str]:
@@ -259,7 +266,7 @@ def _nice(command: list[str]) -> list[str]:
 
 
 def _canonical(name: str, staged: Path, running: list[subprocess.Popen[str]] | None, *, background: bool = False) -> None:
-    """Put the shard's index in canonical order, in another process: it runs on another core while MkDocs renders."""
+    """Put the shard's index in canonical order and seal it, in another process: it runs on another core while MkDocs renders."""
     command = [sys.executable, "-m", "generator.canonical", f"{name}_", str(staged)]
     if background:
         command = _nice(command)
@@ -313,7 +320,7 @@ class Indexer:
         start = time.perf_counter()
         # Each shard's cache entry, named by the digest of its records: hashed once per build.
         self._outputs = {shard.name: self.store / shard.digest(self.version) for shard in self.shards}
-        todo = [(shard, write_records(shard), output) for shard in self.shards if not _indexed(output := self._outputs[shard.name])]
+        todo = [(shard, write_records(shard), output) for shard in self.shards if not _cached(output := self._outputs[shard.name])]
         self.busy = time.perf_counter() - start
         self.reindexed = len(todo)
         self._sources = [source for _, source, _ in todo]
@@ -336,12 +343,24 @@ class Indexer:
 
     def _ensure(self, shard: Shard) -> Path:
         output = self._output(shard)
-        if not _indexed(output):
+        if not _cached(output):
             start = time.perf_counter()
             self.reindexed += 1
             index_shard(shard, output, self._running)
             self.busy += time.perf_counter() - start
         return output
+
+    def _publish(self, shard: Shard, target: Path) -> str:
+        """Copy the shard's cached index to ``target``, checked on the way; a damaged one is indexed again. Its cache entry's name."""
+        output = self._ensure(shard)
+        damage = copy_sealed(output, target)
+        if damage is not None:
+            discard(output, damage)
+            output = self._ensure(shard)
+            damage = copy_sealed(output, target)
+            if damage is not None:
+                raise SearchIndexError(f"the search shard {shard.name!r}, indexed again into {output}, is still unusable: {damage}; is the disk failing?")
+        return output.name
 
     def stop(self) -> None:
         """Stop indexing (the build failed): nothing half-done stays behind."""
@@ -374,9 +393,7 @@ class Indexer:
         target.mkdir(parents=True)
         used = set()
         for shard in shards:
-            output = self._ensure(shard)
-            used.add(output.name)
-            _publish(output, target / shard.name)
+            used.add(self._publish(shard, target / shard.name))
         if self.temporary:
             shutil.rmtree(self.store, ignore_errors=True)
         else:
@@ -390,8 +407,13 @@ class Indexer:
         return IndexStats(count, len(shards), size, self.busy, self.reindexed, time.perf_counter() - start)
 
 
-def _indexed(output: Path) -> bool:
-    return (output / "pagefind-entry.json").is_file()
+def _cached(output: Path) -> bool:
+    """Whether ``output`` holds a finished index; an unfinished one (a damaged seal) is said, and removed."""
+    if sealed(output):
+        return True
+    if os.path.lexists(output):
+        discard(output, f"no seal: {output.name} is unfinished or damaged")
+    return False
 
 
 def _writable(folder: Path) -> bool:
@@ -406,15 +428,3 @@ def _writable(folder: Path) -> bool:
 def build_index(site_dir: Path, catalog: Catalog, pages: Iterable[HandPage] = (), cache_dir: Path | None = None, *, limit: int = SHARD_PAPERS) -> IndexStats:
     """Index the catalog and hand-written pages into ``site_dir/search/`` in one go, reusing cached shards."""
     return Indexer(catalog, cache_dir, limit=limit).publish(site_dir, pages)
-
-
-def _publish(cached: Path, target: Path) -> None:
-    """Copy a cached shard into the site: hard links where the file system allows, which cost no space."""
-
-    def link_or_copy(source: str, destination: str) -> None:
-        try:
-            os.link(source, destination)
-        except OSError:
-            shutil.copy2(source, destination)
-
-    shutil.copytree(cached, target, copy_function=link_or_copy)

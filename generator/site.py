@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import time
@@ -174,3 +175,36 @@ def generate(settings: Settings, records: list[Record] | None = None, *, feeds: 
             base = settings.require_site_url()
             heads = {paper_src(p.id): paper_head(p, catalog, base) for p in catalog.papers}
     return Site(catalog, pages, files, heads, timings)
+
+
+class OutputLock:
+    """One build at a time writes a site folder: a second build into the same folder waits for the first to end.
+
+    Without it, MkDocs' emptying of the folder at the start of one build deletes
+    what the other is writing. An ``flock`` on the folder itself: nothing is
+    written into the site, and the kernel releases it when a build dies.
+    """
+
+    def __init__(self, folder: Path, log: logging.Logger) -> None:
+        self.folder = folder
+        self.log = log
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.log.info("another build is writing %s: waiting for it to end", self.folder)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # which releases the lock
+            self._fd = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 import socket
@@ -58,6 +59,27 @@ def make_record(record_id: str, title: str | None = None, *, added: date = date(
 
 
 @pytest.fixture
+def cache_log() -> Iterator[list[str]]:
+    """What the build cache says (logger ``papers.cache``), message by message.
+
+    A handler of its own, not caplog: an in-process ``papers`` command stops the
+    ``papers`` loggers from propagating to the root logger caplog listens to.
+    """
+    said: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("papers.cache")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield said
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+@pytest.fixture
 def archive(tmp_path: Path) -> Archive:
     return Archive(tmp_path / "archive")
 
@@ -103,6 +125,34 @@ def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
             (shared / "bundled-site.built").touch()
     return site
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tagger's model trained once on the shipped labelled papers, as a cache entry (``model-*.npz``).
+
+    A project without curator corrections has this very model: a build test that
+    is not about training copies it into ``.cache/papers/`` instead of training
+    again (about 10 s on an idle machine, minutes on a loaded one).
+    """
+    from generator.classifier import cached_train
+    from generator.config import Settings
+    from generator.tagger import training_examples
+    from generator.tagging import load_taxonomy
+
+    folder = tmp_path_factory.mktemp("model")
+    settings = Settings.from_mapping({}, folder)
+    taxonomy = load_taxonomy(settings.taxonomy)
+    cached_train(training_examples([], [], settings, taxonomy), taxonomy, folder)
+    (model,) = folder.glob("model-*.npz")
+    return model
+
+
+def with_model(project: Path, model: Path) -> None:
+    """Put the ``trained_model`` in the project's cache, as an earlier build would have."""
+    cache = project / ".cache" / "papers"
+    cache.mkdir(parents=True, exist_ok=True)
+    shutil.copy(model, cache / model.name)
 
 
 def papers(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

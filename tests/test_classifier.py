@@ -75,6 +75,21 @@ def test_a_trained_model_is_cached_by_content_and_retrained_when_an_example_chan
     assert retrained and len(list(tmp_path.glob("model-*.npz"))) == 1  # the old entry is replaced, not kept
 
 
+def test_a_truncated_model_in_the_cache_is_said_once_and_trained_again(tmp_path: Path, cache_log: list[str]) -> None:
+    from generator import classifier
+
+    classifier._TRAINED.clear()
+    first, _ = cached_train(world(), TAXONOMY, tmp_path)
+    (entry,) = tmp_path.glob("model-*.npz")
+    entry.write_bytes(entry.read_bytes()[:100])  # as a full disk or a killed copy of .cache leaves it
+    classifier._TRAINED.clear()  # a fresh process: the model must come from the cache folder
+    again, trained = cached_train(world(), TAXONOMY, tmp_path)
+    assert trained and again.dumps() == first.dumps()
+    assert len(cache_log) == 1 and str(entry) in cache_log[0] and "truncated" in cache_log[0], cache_log
+    classifier._TRAINED.clear()
+    assert not cached_train(world(), TAXONOMY, tmp_path)[1] and len(cache_log) == 1  # the new entry is whole
+
+
 def test_a_few_curator_corrections_teach_the_model_about_their_neighbours() -> None:
     unseen = paper_about(MOLECULE_WORDS, 500)
     before = train(world(), rules_of(world()), THRESHOLDS)

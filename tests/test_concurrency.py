@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, fetch, serving, wait_for
+from conftest import ROOT, fetch, papers, serving, wait_for, with_model
 from conftest import synthetic_listing as listing
 
 from generator.archive import Archive
@@ -95,3 +95,67 @@ def test_an_import_during_serve_is_seen_whole_or_not_at_all(project: Path) -> No
         assert finish(process)[0] == 0
         assert seen <= {87, 1587} and 1587 in seen, seen
         assert "Traceback" not in log.read_text() and "ERROR" not in log.read_text(), log.read_text()
+
+
+# A hook in the built project: both builds end their slow start (tags, related papers) before
+# either touches site/, so that they race for it; each says when it starts and ends writing it.
+RACE_HOOK = """
+import os
+import time
+from pathlib import Path
+
+from mkdocs.plugins import event_priority
+
+EVENTS = Path(os.environ["RACE_EVENTS"])
+
+
+def on_config(config):
+    EVENTS.joinpath(f"ready-{os.getpid()}").touch()
+    deadline = time.monotonic() + 600
+    while len(list(EVENTS.glob("ready-*"))) < 2:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the other build never got ready")
+        time.sleep(0.05)
+    return config
+
+
+def say(event):
+    with EVENTS.joinpath("events").open("a") as events:
+        events.write(f"{event} {os.getpid()}\\n")
+
+
+@event_priority(-100)  # after the papers plugin's: from here on, site/ is this build's
+def on_pre_build(config):
+    say("start")
+
+
+@event_priority(100)  # before the papers plugin's, whose search index is the last thing written
+def on_post_build(config):
+    say("end")
+"""
+
+
+def test_two_builds_into_the_same_site_both_succeed_one_after_the_other(project: Path, trained_model: Path) -> None:
+    assert papers(project, "import", str(listing(project / "five.txt", 5))).returncode == 0
+    with_model(project, trained_model)
+    (project / "race.py").write_text(RACE_HOOK, encoding="utf-8")
+    with (project / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("hooks:\n  - race.py\n")
+    events = project / "events"
+    events.mkdir()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "RACE_EVENTS": str(events)}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml")]
+    builds = [subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        errors = [build.communicate(timeout=1200)[1] for build in builds]
+    finally:
+        for build in builds:
+            build.kill()
+    for build, err in zip(builds, errors, strict=True):
+        assert build.returncode == 0 and "Traceback" not in err, err
+    said = [tuple(line.split()) for line in (events / "events").read_text().splitlines()]
+    assert [event for event, _ in said] == ["start", "end", "start", "end"], said  # never both at once
+    assert said[0][1] == said[1][1] != said[2][1] == said[3][1], said
+    site = project / "site"
+    assert (site / "404.html").is_file() and (site / "search" / "index.json").is_file()
+    assert len(list((site / "papers").glob("paper-*/index.html"))) == 5

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
@@ -81,12 +80,14 @@ def test_cache_is_used_when_nothing_changed_and_refreshed_when_something_did(tmp
     assert len(list(tmp_path.glob("related-*.json"))) == 1  # the cache does not grow with every edit
 
 
-def test_damaged_cache_is_recomputed(tmp_path: Path) -> None:
+def test_damaged_cache_is_said_once_and_recomputed(tmp_path: Path, cache_log: list[str]) -> None:
     cached_related(DOCS, tmp_path, k=2)
-    next(tmp_path.glob("related-*.json")).write_text("{not json", encoding="utf-8")
+    entry = next(tmp_path.glob("related-*.json"))
+    entry.write_bytes(entry.read_bytes().replace(b"diffusion-b", b"diffusion-x"))  # still JSON, but not what was computed
     result, hit = cached_related(DOCS, tmp_path, k=2)
     assert not hit and result == compute_related(DOCS, k=2)
-    json.loads(next(tmp_path.glob("related-*.json")).read_text(encoding="utf-8"))
+    assert len(cache_log) == 1 and str(entry) in cache_log[0], cache_log
+    assert cached_related(DOCS, tmp_path, k=2) == (result, True) and len(cache_log) == 1  # written again, whole
 
 
 # --- note links -----------------------------------------------------------------------

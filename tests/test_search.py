@@ -145,3 +145,53 @@ def test_a_cache_that_cannot_hold_the_index_gives_way_to_a_temporary_folder(tmp_
     stats = build_index(tmp_path / "site", catalog_of(paper("a")), cache_dir=cache)
     assert stats.reindexed == 1 and (tmp_path / "site" / "search" / "1" / "pagefind-entry.json").is_file()
     assert (cache / "search").read_text() == "in the way"
+
+
+# --- The cache, trusted only as written -----------------------------------------------------
+
+
+def _garble(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte, the size unchanged
+    path.write_bytes(bytes(data))
+
+
+DAMAGES = {
+    "garbled fragment": lambda entry: _garble(next(entry.glob("fragment/*.pf_fragment"))),
+    "truncated fragment": lambda entry: next(entry.glob("fragment/*.pf_fragment")).write_bytes(b"\x1f\x8b"),
+    "garbled pf_meta": lambda entry: _garble(next(entry.glob("*.pf_meta"))),
+    "garbled pagefind-entry.json": lambda entry: entry.joinpath("pagefind-entry.json").write_text('{"version":"1.5.0","languages":{}}'),
+    "deleted index file": lambda entry: next(entry.glob("index/*.pf_index")).unlink(),
+    "extra file": lambda entry: entry.joinpath("fragment", "1_99.pf_fragment").write_bytes(b"stray"),
+    "deleted seal": lambda entry: entry.joinpath("papers-cache.json").unlink(),
+    "garbled seal": lambda entry: _garble(entry / "papers-cache.json"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())
+def test_a_damaged_cached_index_is_said_once_and_indexed_again_never_published(tmp_path: Path, cache_log: list[str], damage) -> None:
+    catalog = catalog_of(paper("a"), paper("b", 2024))
+    cache = tmp_path / "cache"
+    build_index(tmp_path / "clean", catalog, cache_dir=cache)
+    (entry,) = (cache / "search").iterdir()
+    whole, published = files_of(entry), files_of(tmp_path / "clean")
+    damage(entry)
+    stats = build_index(tmp_path / "site", catalog, cache_dir=cache)
+    assert files_of(tmp_path / "site") == published  # what a reader searches is whole
+    assert stats.reindexed == 1 and files_of(entry) == whole
+    assert len(cache_log) == 1 and str(entry) in cache_log[0], cache_log
+
+
+def test_editing_the_published_index_in_place_leaves_the_cache_alone(tmp_path: Path, cache_log: list[str]) -> None:
+    catalog = catalog_of(paper("a"))
+    cache = tmp_path / "cache"
+    build_index(tmp_path / "site", catalog, cache_dir=cache)
+    (entry,) = (cache / "search").iterdir()
+    whole, published = files_of(entry), files_of(tmp_path / "site")
+    for path in (tmp_path / "site" / "search").rglob("*"):
+        if path.is_file():
+            with path.open("r+b") as handle:  # in place, as an editor or a deploy step might
+                handle.write(b"edited")
+    assert files_of(entry) == whole
+    assert build_index(tmp_path / "site", catalog, cache_dir=cache).reindexed == 0
+    assert files_of(tmp_path / "site") == published and cache_log == []

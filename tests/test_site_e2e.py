@@ -11,7 +11,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import SEED, build_site, copy_project
+from conftest import SEED, build_site, copy_project, papers, synthetic_listing, with_model
 
 from generator.archive import Archive
 from generator.sources.listing import parse_listing
@@ -214,3 +214,20 @@ def test_a_paper_page_graphs_its_related_papers_and_theirs_each_node_a_link(site
     assert 5 < len(nodes) <= 5 * 4  # the related papers, and at most three of each one's own
     assert len({a["href"] for a in nodes}) == len(nodes)  # each paper drawn once
     assert all(a["aria-label"] for a in nodes)
+
+
+def test_a_damaged_cache_is_said_and_rebuilt_and_a_strict_build_still_passes(project: Path, trained_model: Path) -> None:
+    assert papers(project, "import", str(synthetic_listing(project / "five.txt", 5))).returncode == 0
+    with_model(project, trained_model)
+    build(project, project / "site")
+    index = {str(p.relative_to(project / "site")): p.read_bytes() for p in sorted((project / "site" / "search").rglob("*")) if p.is_file()}
+    cache = project / ".cache" / "papers"
+    (related,) = cache.glob("related-*.json")
+    related.write_bytes(related.read_bytes()[:100])  # as a full disk leaves it (a model too: tests/test_classifier.py)
+    fragment = next(cache.glob("search/*/fragment/1_0.pf_fragment"))
+    fragment.write_bytes(fragment.read_bytes()[:-4] + b"oops")
+    said = build(project, project / "site").stderr  # strict: a damaged cache is not the site's fault
+    damaged = [line for line in said.splitlines() if "could not be used" in line]
+    assert len(damaged) == 2 and all(line.startswith("INFO") for line in damaged), said
+    assert str(related) in damaged[0] and "truncated" in damaged[0] and "1_0.pf_fragment does not match" in damaged[1], damaged
+    assert {str(p.relative_to(project / "site")): p.read_bytes() for p in sorted((project / "site" / "search").rglob("*")) if p.is_file()} == index
