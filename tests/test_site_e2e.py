@@ -228,3 +228,23 @@ def test_a_paper_page_graphs_its_related_papers_and_theirs_each_node_a_link(site
     assert 5 < len(nodes) <= 5 * 4  # the related papers, and at most three of each one's own
     assert len({a["href"] for a in nodes}) == len(nodes)  # each paper drawn once
     assert all(a["aria-label"] for a in nodes)
+
+
+def test_no_link_from_paper_text_stops_a_strict_build_or_becomes_markup(tmp_path: Path) -> None:
+    # The first address was taken from an abstract by earlier versions: written as a Markdown link it
+    # ended at ")", the rest became an onmouseover attribute, and strict builds stopped on "<https:…".
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
+    old = "https://github.com/quux/lnk){onmouseover=alert(document.domain)}\\"
+    kept = ["https://github.com/a/b", "https://x.org/a)b(c]d[e*f_g~h$i;j&#58;k&amp;l"]
+    record = Archive(tmp_path / "archive").path_for("linked")
+    record.parent.mkdir(parents=True)
+    links = "".join(f"- {{url: {json.dumps(url)}, kind: {kind}}}\n" for url, kind in [(old, "code"), (kept[0], "code"), (kept[1], "project")])
+    record.write_text(f"id: linked\ntitle: Linked\nabstract: An abstract.\nadded: 2025-01-01\nlinks:\n{links}", encoding="utf-8")
+    result = build(tmp_path, tmp_path / "site")
+    assert f"{record.relative_to(tmp_path)}:6: links: " in result.stderr and "the site leaves it out" in result.stderr
+    soup = soup_of(tmp_path / "site" / "papers" / "linked" / "index.html")
+    assert [a["href"] for a in soup.select("a.md-button")] == kept
+    assert not [el for el in soup.select_one("article").find_all(True) if any(attr.startswith("on") for attr in el.attrs)]
+    assert not [p for p in (tmp_path / "site").rglob("*.*") if p.suffix in {".html", ".xml", ".json"} and "onmouseover" in p.read_text(encoding="utf-8")]
