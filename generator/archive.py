@@ -25,7 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import PapersError, Problem, ProblemsError
 from .journal import STAGING, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
-from .records import FIELDS, MAX_RECORD_BYTES, Record, RecordInvalid, record_from_mapping, shown
+from .records import FIELDS, MAX_RECORD_BYTES, LeftOut, Record, RecordInvalid, record_from_mapping, shown
 from .text import forbidden_character
 from .workers import process_pool, workers
 
@@ -161,7 +161,7 @@ def _line_of(text: str, key: str, item: str | None = None) -> int | None:
             continue
         line = _line_at(text, key_node.start_mark.index)
         if item is not None and isinstance(value_node, yaml.SequenceNode):
-            line = next((_line_at(text, n.start_mark.index) for n in value_node.value if getattr(n, "value", None) == item), line)
+            line = next((_line_at(text, n.start_mark.index) for n in value_node.value if _holds(n, item)), line)
         elif item is not None:  # text such as a note: the first line that shows the item
             lines = text.split("\n")[line - 1 : _line_at(text, value_node.end_mark.index)]
             line += next((i for i, content in enumerate(lines) if item in content), 0)
@@ -181,6 +181,13 @@ def _key_lines(text: str) -> dict[str, int]:
     for key_node, _ in node.value:
         lines.setdefault(str(key_node.value), _line_at(text, key_node.start_mark.index))
     return lines
+
+
+def _holds(node: yaml.Node, item: str) -> bool:
+    """Whether a list entry is ``item``, or a mapping with ``item`` as a value (a link's ``{url: …, kind: …}``)."""
+    if isinstance(node, yaml.MappingNode):
+        return any(getattr(value, "value", None) == item for _, value in node.value)
+    return getattr(node, "value", None) == item
 
 
 def _line_at(text: str, index: int) -> int:
@@ -342,29 +349,41 @@ PARALLEL_READ_MIN = 5_000
 READ_CHUNK = 2_000
 
 
-def _read_records(paths: list[Path], cwd: str) -> tuple[list[Record], list[Problem]]:
-    """The valid records of ``paths`` and a problem for each invalid file, in the order of ``paths``."""
+@dataclass
+class _Read:
+    """Records read: the valid ones, a problem for each invalid file, and what the valid ones are read without."""
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    left_out: list[Problem] = field(default_factory=list)
+
+    def __iadd__(self, other: _Read) -> _Read:
+        self.records += other.records
+        self.problems += other.problems
+        self.left_out += other.left_out
+        return self
+
+
+def _read_records(paths: list[Path], cwd: str) -> _Read:
+    """The records of ``paths`` (see ``_Read``), in the order of ``paths``."""
     count = workers()
     if len(paths) < PARALLEL_READ_MIN or count < 2:
         return _read_chunk(paths, cwd)
     chunks = [paths[i : i + READ_CHUNK] for i in range(0, len(paths), READ_CHUNK)]
-    records: list[Record] = []
-    problems: list[Problem] = []
+    read = _Read()
     with process_pool(count) as pool:
-        for found, wrong in pool.map(_read_chunk, chunks, [cwd] * len(chunks)):
-            records += found
-            problems += wrong
-    return records, problems
+        for chunk in pool.map(_read_chunk, chunks, [cwd] * len(chunks)):
+            read += chunk
+    return read
 
 
-def _read_chunk(paths: list[Path], cwd: str) -> tuple[list[Record], list[Problem]]:
-    records: list[Record] = []
-    problems: list[Problem] = []
+def _read_chunk(paths: list[Path], cwd: str) -> _Read:
+    read = _Read()
     for path in paths:  # one id, one file: the shard and the file name are both the id's
-        record = _load_one(path, _display(path, cwd), problems)
+        record = _load_one(path, _display(path, cwd), read)
         if record is not None:
-            records.append(record)
-    return records, problems
+            read.records.append(record)
+    return read
 
 
 def _display(path: Path, cwd: str) -> str:
@@ -375,14 +394,20 @@ def _display(path: Path, cwd: str) -> str:
         return str(path)
 
 
-def _load_one(path: Path, name: str, problems: list[Problem]) -> Record | None:
-    text = _read_text(path, name, problems)
+def _load_one(path: Path, name: str, read: _Read) -> Record | None:
+    text = _read_text(path, name, read.problems)
     if text is None:
         return None
-    record = _record_of(text, name, problems)
-    if record is not None and record.id != path.stem:
-        problems.append(Problem(name, _line_of(text, "id"), f"id: {shown(record.id)} does not match the file name; ids never change, restore {path.stem!r}"))
+    left_out: list[LeftOut] = []
+    record = _record_of(text, name, read.problems, left_out)
+    if record is None:
         return None
+    if record.id != path.stem:
+        read.problems.append(
+            Problem(name, _line_of(text, "id"), f"id: {shown(record.id)} does not match the file name; ids never change, restore {path.stem!r}")
+        )
+        return None
+    read.left_out += [Problem(name, _line_of(text, key, item), f"{key}: {message} (the site leaves it out)") for key, item, message in left_out]
     return record
 
 
@@ -408,7 +433,7 @@ def _read_text(path: Path, name: str, problems: list[Problem]) -> str | None:
     return None
 
 
-def _record_of(text: str, name: str, problems: list[Problem]) -> Record | None:
+def _record_of(text: str, name: str, problems: list[Problem], left_out: list[LeftOut] | None = None) -> Record | None:
     """The record a file's text holds, or None and its problems, each with its line."""
     raw_problems = _raw_characters(text, name)
     if raw_problems:  # before YAML: it refuses some with no line, and silently reads U+0085 as a line break
@@ -432,7 +457,7 @@ def _record_of(text: str, name: str, problems: list[Problem]) -> Record | None:
         problems.append(_alias_problem(text, name))
         return None
     try:
-        return record_from_mapping(data)
+        return record_from_mapping(data, left_out)
     except RecordInvalid as exc:
         lines = _key_lines(text)  # one parse for every problem: the slow parser that knows lines
         for key, message in exc.problems:
@@ -519,24 +544,34 @@ class Archive:
         else:
             walk.records.append(path)
 
-    def _read(self, walk: _Walk) -> tuple[list[Record], list[Problem]]:
-        problems = list(walk.problems)
-        records, found = _read_records(walk.records, os.getcwd())
-        return sorted(records, key=lambda r: r.id), problems + found
+    def _read(self, walk: _Walk) -> _Read:
+        read = _read_records(walk.records, os.getcwd())
+        read.records.sort(key=lambda r: r.id)
+        read.problems[:0] = walk.problems
+        return read
 
     def load(self) -> list[Record]:
-        """Every record, validated. Raises ``ProblemsError`` listing every problem in every file."""
-        records, problems = self.scan()
-        if problems:
+        """Every record, validated. Raises ``ProblemsError`` listing every problem in every file.
+
+        A value a record is read without (a link that is not one web address) stops
+        nothing: it is logged, and ``scan`` (``papers check``) counts it as a problem.
+        """
+        read = self._scan()
+        if read.problems:
+            problems = read.problems + read.left_out
             raise ProblemsError(problems, f"the archive {self.display(self.root)} has {len(problems)} problem(s)")
-        return records
+        for problem in read.left_out:
+            self.log.info("%s (papers check lists it)", problem)
+        return read.records
 
     def scan(self) -> tuple[list[Record], list[Problem]]:
-        """The valid records, sorted by id, and a problem for each invalid file.
+        """The valid records, sorted by id, and every problem: one for each invalid file, one for each value a record is read without."""
+        read = self._scan()
+        return read.records, read.problems + read.left_out
 
-        Reads under the shared lock; a write left half-done by a dead process is
-        first completed or rolled back under the exclusive one.
-        """
+    def _scan(self) -> _Read:
+        """Reads under the shared lock; a write left half-done by a dead process is
+        first completed or rolled back under the exclusive one."""
         if self._holder is not None or not self.root.is_dir():
             return self._read(self._walk())
         lock = ArchiveLock(self.root)
@@ -620,6 +655,6 @@ class Archive:
 
     def _check_edited(self, path: Path, text: str) -> None:
         problems: list[Problem] = []
-        _record_of(text, self.display(path), problems)
+        _record_of(text, self.display(path), problems, [])  # as load reads it: a link the site already leaves out is not this edit's doing
         if problems:
             raise ProblemsError(problems, "nothing written: an edit would make this record invalid")

@@ -154,7 +154,7 @@ def summary(ids: Sequence[str], *, verbose: bool, shown: int = 10) -> str:
 
 
 def print_result(result: ImportResult, verbose: bool) -> None:
-    """What an import (or fetch, or resolve) did: added, filled in, already present, skipped."""
+    """What an import (or fetch, or resolve) did: added, filled in, already present, skipped, links left out."""
     added = [r.id for r in result.added]
     print(f"added {len(added)}" + (f": {summary(added, verbose=verbose)}" if added else ""))
     if result.updated:
@@ -167,6 +167,10 @@ def print_result(result: ImportResult, verbose: bool) -> None:
             print(f"  {problem}")
     else:
         print("problems 0")
+    if result.left_out:
+        print(f"left out {len(result.left_out)} link(s):")
+        for problem in result.left_out:
+            print(f"  {problem}")
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from .identity import shared_words, title_key
 from .records import IDENTITY_FIELDS, Record, RecordInvalid, Source, base_id, fingerprint, record_from_mapping, size_problems, unique_id
 from .resolve import MIN_SHARED_WORDS
 from .sources import Found, SourceFile, read_source
-from .text import Link, extract_links
+from .text import Link, extract_links, readable
 
 #: Looks papers up by arXiv id (through the network): the papers found and the ids it could not find.
 Lookup = Callable[[list[str]], tuple[list[Found], list[str]]]
@@ -31,13 +31,15 @@ Lookup = Callable[[list[str]], tuple[list[Found], list[str]]]
 
 @dataclass
 class ImportResult:
-    """What an import did: records added, records given missing identity, papers already present (title, id), problems."""
+    """What an import did: records added, records given missing identity, papers already present (title, id), problems,
+    and what papers were imported without (``left_out``: a link that is not a web address)."""
 
     added: list[Record] = field(default_factory=list)
     updated: dict[str, Edit] = field(default_factory=dict)
     present: list[tuple[str, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     file_problems: list[Problem] = field(default_factory=list)
+    left_out: list[Problem] = field(default_factory=list)
 
 
 def read_sources(
@@ -92,9 +94,13 @@ def _look_up(paths: list[Path], sources: list[SourceFile], lookup: Lookup | None
 
 
 def _links(current: list[Link], found: Found) -> list[Link]:
-    """Links of ``found`` (and of its abstract) that ``current`` lacks, in order."""
+    """Links of ``found`` (and of its abstract) that ``current`` lacks, in order.
+
+    The abstract's links are read as the page shows it (``readable``): the ``\\_`` of a
+    LaTeX-escaped address is the ``_`` its reader sees, where a backslash ends a URL.
+    """
     known = {link.url for link in current}
-    new = [link for link in (*found.links, *extract_links(found.abstract)) if link.url not in known]
+    new = [link for link in (*found.links, *extract_links(readable(found.abstract))) if link.url not in known]
     return list(dict.fromkeys(new))
 
 
@@ -213,6 +219,7 @@ def plan_import(sources: list[SourceFile], existing: list[Record], *, today: dat
     for source in sources:
         plan.result.problems.extend(source.problems)
         plan.result.file_problems.extend(source.file_problems)
+        plan.result.left_out.extend(source.left_out)
         for found in source.entries:
             origin = Source(source.file, found.date or on_date or today)
             record_id = plan.match(found, source.file)

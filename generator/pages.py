@@ -16,7 +16,11 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 from urllib.parse import quote_plus
+
+import material
 
 from . import charts
 from .catalog import Catalog, Paper, Tag
@@ -27,7 +31,9 @@ from .records import NOTE_LINK_RE, Record
 from .text import html_text, markdown_text, plural, readable
 
 LINK_LABELS = {"code": "Code", "huggingface": "Hugging Face", "project": "Project page"}
-LINK_ICONS = {"code": ":material-code-braces:", "huggingface": ":material-robot-happy-outline:", "project": ":material-web:"}
+#: Material's icons of the reading buttons, by link kind (``code-braces`` is ``:material-code-braces:``).
+LINK_ICONS = {"arxiv": "alpha-a-box-outline", "pdf": "file-pdf-box", "code": "code-braces", "huggingface": "robot-happy-outline", "project": "web"}
+MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons" / "material"
 AUTHORS_FOLD = 12  # more authors than this: the first AUTHORS_SHOWN, and a "show all" disclosure
 AUTHORS_SHOWN = 10
 
@@ -275,23 +281,35 @@ def _meta_line(src: str, record: Record) -> str:
     return " · ".join(parts) + "\n{ .papers-meta }\n"
 
 
+@cache
+def icon(name: str) -> str:
+    """Material's icon ``name`` as Material writes ``:material-<name>:`` (an SVG in a ``twemoji``
+    span), for raw HTML, where no shortcode is read."""
+    return f'<span class="twemoji">{(MATERIAL_ICONS / f"{name}.svg").read_text(encoding="utf-8")}</span>'
+
+
+def _button(url: str, kind: str, label: str, primary: bool = False) -> str:
+    classes = "md-button md-button--primary" if primary else "md-button"
+    return f'<a class="{classes} papers-link-{kind}" href="{html_text(url)}">{icon(LINK_ICONS[kind])} {html_text(label)}</a>'
+
+
 def _reading_links(record: Record) -> str:
-    """Buttons to read the paper: arXiv, PDF and Hugging Face from its id, then its code and project links."""
+    """Buttons to read the paper: arXiv, PDF and Hugging Face from its id, then its code and project links.
+
+    A raw HTML block, as Material would render them from Markdown: addresses come
+    from paper text, and one written into a Markdown link (``…/b\\``, ``){on…}``) could
+    end it early and leave the rest to be read as attributes or a relative link.
+    """
     buttons = []
     if record.arxiv:
-        buttons += [
-            f"[:material-alpha-a-box-outline: arXiv](<{abs_url(record.arxiv)}>){{ .md-button .md-button--primary .papers-link-arxiv }}",
-            f"[:material-file-pdf-box: PDF](<{pdf_url(record.arxiv)}>){{ .md-button .papers-link-pdf }}",
-        ]
+        buttons += [_button(abs_url(record.arxiv), "arxiv", "arXiv", primary=True), _button(pdf_url(record.arxiv), "pdf", "PDF")]
     hf = hf_url(record.arxiv) if record.arxiv else None  # None for old-style ids: Hugging Face has no page for them
     if hf:
-        buttons.append(f"[{LINK_ICONS['huggingface']} Hugging Face](<{hf}>){{ .md-button .papers-link-huggingface }}")
+        buttons.append(_button(hf, "huggingface", "Hugging Face"))
     known = {hf} if hf else set()
-    for link in record.links:
-        if link.url not in known:
-            label = markdown_text(f"{LINK_LABELS[link.kind]}: {_short(link.url)}")
-            buttons.append(f"[{LINK_ICONS[link.kind]} {label}](<{link.url}>){{ .md-button .papers-link-{link.kind} }}")
-    return "\n".join(buttons) + "\n" if buttons else ""
+    buttons += [_button(link.url, link.kind, f"{LINK_LABELS[link.kind]}: {_short(link.url)}") for link in record.links if link.url not in known]
+    # No newline after the block: the page's HTML stays byte for byte what Markdown made of the buttons as links.
+    return "<p>" + "\n".join(buttons) + "</p>" if buttons else ""
 
 
 def _find_links(record: Record) -> str:

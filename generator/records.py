@@ -16,7 +16,7 @@ from typing import Any
 from slugify import slugify
 
 from .identity import ARXIV_ID_RE, CATEGORY_RE, parse_arxiv_id
-from .text import LINK_KINDS, Link, forbidden_character, is_url
+from .text import LINK_KINDS, URL_RULE, Link, forbidden_character, is_url
 
 ID_MAX_LENGTH = 80
 TAG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -258,7 +258,11 @@ def _sources(value: Any, problems: list[tuple[str, str]]) -> list[Source]:
     return sources
 
 
-def _links(value: Any, problems: list[tuple[str, str]]) -> list[Link]:
+#: A value of a record that the site leaves out: ``(key, item, what is wrong and what to do)``.
+LeftOut = tuple[str, str, str]
+
+
+def _links(value: Any, problems: list[tuple[str, str]], left_out: list[LeftOut] | None) -> list[Link]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -267,10 +271,16 @@ def _links(value: Any, problems: list[tuple[str, str]]) -> list[Link]:
     links = []
     for item in value:
         ok = isinstance(item, dict) and isinstance(item.get("url"), str) and item.get("kind") in LINK_KINDS
-        if not ok or not is_url(item["url"]) or forbidden_character(item["url"]):
+        if not ok or forbidden_character(item["url"]):
             problems.append(("links", f"expected {{url: http(s)://…, kind: one of {', '.join(LINK_KINDS)}}}, got {shown(item)}"))
-            continue
-        links.append(Link(item["url"], item["kind"]))
+        elif not is_url(item["url"]):
+            message = f"{shown(item['url'])} is not one web address ({URL_RULE}); fix it or delete the entry"
+            if left_out is None:
+                problems.append(("links", message))
+            else:
+                left_out.append(("links", item["url"], message))
+        else:
+            links.append(Link(item["url"], item["kind"]))
     return links
 
 
@@ -312,13 +322,18 @@ def _optional_date(value: Any, key: str, problems: list[tuple[str, str]]) -> dat
     return None if value is None else _date(value, key, problems)
 
 
-def record_from_mapping(data: Any) -> Record:
+def record_from_mapping(data: Any, left_out: list[LeftOut] | None = None) -> Record:
     """Validate loaded YAML as a record, reporting every problem at once.
 
     Raises ``RecordInvalid`` listing ``(key, what was expected)`` for each problem.
+    A link that is not one web address is such a problem, unless ``left_out`` is
+    given: then the record is read without it and it is added there. Records on
+    disk are read so, because an address earlier versions took (``…/b\\``) must
+    not stop a build: ``papers check`` reports it and the site leaves it out.
     """
     if not isinstance(data, dict):
         raise RecordInvalid([("(file)", f"expected a mapping of record fields, got {type(data).__name__}")])
+    dropped: list[LeftOut] | None = None if left_out is None else []
     problems: list[tuple[str, str]] = []
     unknown = sorted(str(k)[:80] for k in data if k not in FIELDS)
     if unknown:
@@ -338,7 +353,7 @@ def record_from_mapping(data: Any) -> Record:
         abstract=_text(data, "abstract", problems, required=True),
         added=_date(data.get("added"), "added", problems),
         sources=_sources(data.get("sources"), problems),
-        links=_links(data.get("links"), problems),
+        links=_links(data.get("links"), problems, dropped),
         tags_add=_tags(data, "tags_add", problems),
         tags_remove=_tags(data, "tags_remove", problems),
         note=_text(data, "note", problems, required=False),
@@ -348,8 +363,10 @@ def record_from_mapping(data: Any) -> Record:
         published=_optional_date(data.get("published"), "published", problems),
         categories=_names(data, "categories", CATEGORY_RE, problems),
     )
-    if problems:
-        raise RecordInvalid(problems)
+    if problems:  # an invalid record is not read at all: what it would be read without is one more problem
+        raise RecordInvalid(problems + [(key, message) for key, _, message in dropped or []])
+    if left_out is not None and dropped:
+        left_out += dropped
     return record
 
 

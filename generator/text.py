@@ -92,9 +92,16 @@ CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 HF_HOSTS = ("huggingface.co", "hf.co")
 LINK_KINDS = ("code", "huggingface", "project")
 
-_URL_RE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+# A URL ends at white space, at the quotes and angle brackets that delimit one in text, and at
+# the characters RFC 3986 allows nowhere in one (RFC 2396's "unwise" set, less square brackets,
+# which IPv6 hosts and wiki titles use): a browser rewrites a backslash as a slash and
+# percent-encodes braces, so an address holding one is not the address the text shows. Nor
+# can a URL hold a control character.
+_URL_RE = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f<>\"'`\\{}|^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?*'\""
-_PAIRS = {")": "(", "]": "[", "}": "{"}
+#: What ``is_url`` asks of an address, for messages.
+URL_RULE = "http:// or https://, a host, none of \\ { } | ^ < > \" ' ` or white space or control characters, and no . , ; : ! ? * or unmatched ) ] at the end"
+_PAIRS = {")": "(", "]": "["}
 
 
 @dataclass(frozen=True, order=True)
@@ -122,9 +129,21 @@ def _trim_url(url: str) -> str:
     return url
 
 
+def _has_host(url: str) -> bool:
+    """Whether ``url`` names a host (and a port, if any, that is a number a port can be)."""
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and (parts.port is None or parts.port >= 0)
+    except ValueError:  # a host NFKC turns into a delimiter ("℀" is "a/c"), an unclosed IPv6 "[", port 99999
+        return False
+
+
 def is_url(text: str) -> bool:
-    """Whether ``text`` is one whole http(s) URL, as link extraction would find it."""
-    return bool(_URL_RE.fullmatch(text)) and _trim_url(text) == text and "://" in text and not text.endswith("://")
+    """Whether ``text`` is one whole http(s) URL with a host, as link extraction would find it.
+
+    ``https://github.com/a/b\\`` is not: a browser would go to ``…/b/``.
+    """
+    return bool(_URL_RE.fullmatch(text)) and _trim_url(text) == text and forbidden_character(text) is None and _has_host(text)
 
 
 def classify(url: str) -> str:
@@ -140,12 +159,12 @@ def classify(url: str) -> str:
 
 
 def extract_links(text: str) -> list[Link]:
-    """Every distinct http(s) URL in ``text``, in order of first appearance."""
+    """Every distinct http(s) URL in ``text``, in order of first appearance; each one ``is_url``."""
     links: list[Link] = []
     seen: set[str] = set()
     for match in _URL_RE.finditer(text):
         url = _trim_url(match.group(0))
-        if "://" not in url or url.endswith("://") or url in seen:
+        if url in seen or not _has_host(url):
             continue
         seen.add(url)
         links.append(Link(url, classify(url)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from datetime import date
@@ -84,15 +85,40 @@ def test_load_lists_every_problem_with_file_and_line(archive: Archive) -> None:
     assert "is not valid YAML" in str(caught.value) and "fix the syntax" in str(caught.value)
 
 
+# Earlier versions took this address from an abstract; a browser goes to ".../b/", and as a
+# Markdown link it ended early and stopped strict builds.
+OLD_LINK = "https://github.com/a/b\\"
+LINKED = f"""id: linked
+title: T
+abstract: A.
+added: 2025-01-01
+links:
+- {{url: 'https://github.com/a/c', kind: code}}
+- {{url: '{OLD_LINK}', kind: code}}
+"""
+
+
+def test_a_link_that_is_not_one_web_address_is_left_out_and_checked_never_stopping_a_build(archive: Archive, caplog: pytest.LogCaptureFixture) -> None:
+    path = _write(archive, "linked", LINKED)
+    with caplog.at_level(logging.INFO, logger="papers"):
+        [record] = archive.load()
+    assert record.links == [Link("https://github.com/a/c", "code")]
+    records, problems = archive.scan()  # what papers check reports
+    assert records == [record] and [(p.file, p.line) for p in problems] == [(archive.display(path), 7)]
+    assert problems[0].message.startswith(f"links: {OLD_LINK!r} is not one web address") and "fix it or delete the entry" in problems[0].message
+    assert [r.getMessage() for r in caplog.records] == [f"{problems[0]} (papers check lists it)"]
+
+
 def test_a_large_archive_is_read_on_every_core_with_the_same_records_and_problems(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
     archive.add([make_record(f"paper-{n}") for n in range(7)])
     _write(archive, "broken-yaml", "id: broken-yaml\ntitle: [unclosed\n")
     _write(archive, "renamed", "id: other-id\ntitle: T\nabstract: A.\nadded: 2025-01-01\n")
+    _write(archive, "linked", LINKED)
     alone = archive.scan()
     monkeypatch.setattr(archive_module, "PARALLEL_READ_MIN", 1)
     monkeypatch.setattr(archive_module, "READ_CHUNK", 2)
     monkeypatch.setattr(archive_module, "workers", lambda: 2)
-    assert archive.scan() == alone and len(alone[0]) == 7 and len(alone[1]) == 2
+    assert archive.scan() == alone and len(alone[0]) == 8 and len(alone[1]) == 3
 
 
 def test_missing_archive_folder_is_a_problem_not_an_empty_site(tmp_path: Path) -> None:

@@ -78,6 +78,17 @@ def test_values_yaml_cannot_build_are_file_line_problems_in_check_and_in_the_bui
         assert "has 4 problem(s)" in result.stderr
 
 
+def test_check_names_a_link_the_site_leaves_out_with_its_file_and_line(project: Path) -> None:
+    papers(project, "import", str(SEED))
+    record = next((project / "archive").rglob("pointer-networks.yaml"))
+    text = record.read_text().replace("links: []", "links:\n- {url: 'https://github.com/a/b\\', kind: code}")
+    record.write_text(text)
+    result = papers(project, "check")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    line = text.splitlines().index("- {url: 'https://github.com/a/b\\', kind: code}") + 1
+    assert f"pointer-networks.yaml:{line}: links: 'https://github.com/a/b\\\\' is not one web address" in result.stderr
+
+
 def test_export_json_has_the_documented_keys(project: Path, capsys) -> None:
     papers(project, "import", str(SEED))
     assert main(["-f", str(project / "mkdocs.yml"), "export", "--json"]) == 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import SEED
+from conftest import DATA, SEED
 
 from generator.archive import Archive
 from generator.errors import ProblemsError
@@ -126,3 +127,38 @@ def test_an_import_never_writes_a_record_too_large_to_load(archive: Archive) -> 
     [problem] = result.problems
     assert (problem.file, problem.line) == ("big.json", 3)
     assert problem.message.startswith("a-paper: the record is 1,2") and "bytes, more than the 1,000,000 a record may be" in problem.message
+
+
+def test_a_hf_link_that_is_not_a_web_address_is_left_out_and_said_never_stopping_the_import(archive: Archive, tmp_path: Path) -> None:
+    items = json.loads((DATA / "sources" / "hf-daily-2024-03-12.json").read_text())
+    items[0]["paper"]["githubRepo"] = "https://github.com/a/b\\"
+    daily = tmp_path / "hf-daily.json"
+    daily.write_text(json.dumps(items, indent=2), encoding="utf-8")
+    result = import_sources(archive, [daily], today=TODAY)
+    assert len(result.added) == 3 and result.problems == []
+    line = next(n for n, text in enumerate(daily.read_text().splitlines(), 1) if '"githubRepo": "https://github.com/a/b' in text)
+    assert [(p.file, p.line) for p in result.left_out] == [(str(daily), line)]
+    records, problems = archive.scan()
+    assert problems == [] and all(link.url != "https://github.com/a/b\\" for r in records for link in r.links)
+
+
+def test_an_abstract_s_links_are_read_as_its_reader_sees_them(archive: Archive, tmp_path: Path) -> None:
+    # arXiv abstracts escape LaTeX's specials; a backslash ends a URL, so "\_" must be "_" first.
+    abstract = ABSTRACT_A + r" Code: https://github.com/a/b\_c. Demo: https://x.org/q?a=1\&b=2\%20 (see \url{https://x.org/demo})."
+    import_sources(archive, [listing(tmp_path, ("GAN: A Study", abstract))], today=TODAY)
+    assert [link.url for link in archive.load()[0].links] == ["https://github.com/a/b_c", "https://x.org/q?a=1&b=2%20", "https://x.org/demo"]
+
+
+def test_an_import_completes_a_record_holding_a_link_the_site_leaves_out_and_keeps_that_entry(archive: Archive, tmp_path: Path) -> None:
+    path = archive.path_for("fastspeech")
+    path.parent.mkdir(parents=True)
+    old = "https://github.com/a/b\\"  # taken by earlier versions; now a problem papers check names
+    links = f"links:\n- {{url: '{old}', kind: code}}\n"
+    path.write_text(f"id: fastspeech\ntitle: FastSpeech 2\nabstract: {ABSTRACT_A}\narxiv: '2006.04558'\nadded: 2025-01-01\n{links}")
+    result = import_sources(archive, [DATA / "sources" / "hf-daily-2024-03-12.json"], today=TODAY)
+    assert "fastspeech" in result.updated
+    assert f"url: '{old}'" in path.read_text() and "https://github.com/ming024/FastSpeech2" in path.read_text()
+    assert [link.url for r in archive.load() if r.id == "fastspeech" for link in r.links] == [
+        "https://github.com/ming024/FastSpeech2",
+        "https://speechresearch.github.io/fastspeech2/",
+    ]

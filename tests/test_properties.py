@@ -8,25 +8,29 @@ stripped, date headers (``Mar 12``) and the page chrome before the first paper.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
 
 import markdown
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, event, given, settings
+from conftest import make_record
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
+from material.extensions import emoji
 from mkdocs.utils.meta import get_data
 
 from generator.archive import Archive
+from generator.catalog import Paper, new_catalog
 from generator.config import Settings
 from generator.errors import ProblemsError
 from generator.ingest import import_sources
-from generator.pages import paper_src
+from generator.pages import LINK_LABELS, paper_page, paper_src
 from generator.records import fingerprint
 from generator.site import export_rows, generate
 from generator.sources.listing import CHROME, parse_date_header
-from generator.text import html_text, readable
+from generator.text import Link, classify, html_text, is_url, readable
 
 TODAY = date(2026, 11, 26)
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "toc", "admonition"]  # as mkdocs.yml
@@ -116,3 +120,44 @@ def test_a_random_listing_is_refused_with_file_and_line_or_imported_exactly(entr
         assert again.added == []  # idempotent
         other = _import(folder / "second", listing)
         assert [r.id for r in other.load()] == [r.id for r in archive.load()]  # same listing, same ids
+
+
+# --- Links: every address a record may hold is one button to exactly that address ---------------
+
+# As mkdocs.yml: the icons of the buttons are Material's, as its emoji extension writes them.
+SITE_MARKDOWN = {
+    "extensions": [*MARKDOWN_EXTENSIONS, "pymdownx.emoji"],
+    "extension_configs": {"pymdownx.emoji": {"emoji_index": emoji.twemoji, "emoji_generator": emoji.to_svg}},
+}
+_address_char = st.one_of(_markup_char, st.characters(exclude_categories=("Cs",)))
+addresses = st.builds(
+    "{}://{}{}".format,
+    st.sampled_from(["https", "http", "HTTPS"]),
+    st.sampled_from(["github.com", "www.github.com", "huggingface.co", "example.org:8080", "例え.jp", "[::1]"]),
+    st.text(_address_char, max_size=40),
+)
+
+
+def _linked_page(link: Link) -> str:
+    """The Markdown of the page of a paper (no arXiv id, no tags) whose one link is ``link``."""
+    paper = Paper(make_record("linked", links=[link]))
+    return paper_page(paper, new_catalog([paper], {}))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(url=addresses)
+@example(url="https://github.com/quux/lnk){onmouseover=alert(document.domain)}\\")
+@example(url="https://github.com/a/b\\")
+@example(url="https://x.org/?a=1&amp;b=2&#58;c")  # Markdown kept the references, which HTML then read as characters
+def test_every_address_is_url_takes_is_one_button_to_exactly_it(url: str) -> None:
+    assume(is_url(url))  # the two examples: addresses earlier versions took, which is_url now refuses
+    link = Link(url, classify(url))
+    body, _ = get_data(_linked_page(link))
+    soup = BeautifulSoup(markdown.markdown(body, **SITE_MARKDOWN), "lxml")
+    [button] = soup.select("a.md-button")  # no arXiv id: the link is the page's only button
+    assert button["href"] == link.url and set(button.attrs) == {"class", "href"}
+    assert button["class"] == ["md-button", f"papers-link-{link.kind}"]
+    shown = re.sub(r"^https?://(www\.)?", "", link.url).rstrip("/")
+    assert button.get_text() == f" {LINK_LABELS[link.kind]}: {shown}" and button.select("span.twemoji > svg")
+    assert [a for a in soup.find_all("a") if a.get("href") == link.url] == [button]
+    assert not [(el.name, attr) for el in soup.find_all(True) for attr in el.attrs if attr.startswith("on")]

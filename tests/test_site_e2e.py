@@ -231,3 +231,21 @@ def test_a_damaged_cache_is_said_and_rebuilt_and_a_strict_build_still_passes(pro
     assert len(damaged) == 2 and all(line.startswith("INFO") for line in damaged), said
     assert str(related) in damaged[0] and "truncated" in damaged[0] and "1_0.pf_fragment does not match" in damaged[1], damaged
     assert {str(p.relative_to(project / "site")): p.read_bytes() for p in sorted((project / "site" / "search").rglob("*")) if p.is_file()} == index
+
+
+def test_no_link_from_paper_text_stops_a_strict_build_or_becomes_markup(tmp_path: Path) -> None:
+    # The first address was taken from an abstract by earlier versions: written as a Markdown link it
+    # ended at ")", the rest became an onmouseover attribute, and strict builds stopped on "<https:…".
+    copy_project(tmp_path, ("mkdocs.yml", "docs", "overrides"))
+    old = "https://github.com/quux/lnk){onmouseover=alert(document.domain)}\\"
+    kept = ["https://github.com/a/b", "https://x.org/a)b(c]d[e*f_g~h$i;j&#58;k&amp;l"]
+    record = Archive(tmp_path / "archive").path_for("linked")
+    record.parent.mkdir(parents=True)
+    links = "".join(f"- {{url: {json.dumps(url)}, kind: {kind}}}\n" for url, kind in [(old, "code"), (kept[0], "code"), (kept[1], "project")])
+    record.write_text(f"id: linked\ntitle: Linked\nabstract: An abstract.\nadded: 2025-01-01\nlinks:\n{links}", encoding="utf-8")
+    result = build(tmp_path, tmp_path / "site")
+    assert f"{record.relative_to(tmp_path)}:6: links: " in result.stderr and "the site leaves it out" in result.stderr
+    soup = soup_of(tmp_path / "site" / "papers" / "linked" / "index.html")
+    assert [a["href"] for a in soup.select("a.md-button")] == kept
+    assert not [el for el in soup.select_one("article").find_all(True) if any(attr.startswith("on") for attr in el.attrs)]
+    assert not [p for p in (tmp_path / "site").rglob("*.*") if p.suffix in {".html", ".xml", ".json"} and "onmouseover" in p.read_text(encoding="utf-8")]

@@ -117,6 +117,26 @@ def test_a_hf_item_with_a_bad_id_or_control_characters_is_a_problem_at_its_line(
     ]
 
 
+def test_a_hf_link_that_is_not_one_web_address_is_left_out_of_its_paper_with_its_line(tmp_path: Path) -> None:
+    # A trailing backslash made the link's Markdown end early: a strict build stopped on it,
+    # and the rest of the address ("){onmouseover=…}") became the button's attributes.
+    items = json.loads(HF.read_text())
+    items[0]["paper"]["githubRepo"] = "https://github.com/a/b\\"
+    items[1]["paper"]["projectPage"] = "https://github.com/quux/lnk){onmouseover=alert(document.domain)}"
+    items[2]["paper"]["githubRepo"] = 42
+    odd = tmp_path / "odd.json"
+    text = json.dumps(items, indent=2)
+    odd.write_text(text, encoding="utf-8")
+    source = read(odd, "hf")
+    assert source.problems == [] and [e.links for e in source.entries] == [(), (), ()]
+    lines = text.splitlines()
+    odd_values = ('"githubRepo": "https://github.com/a/b', '"projectPage": "https://github.com/quux', '"githubRepo": 42')
+    where = [n for n, line in enumerate(lines, 1) if any(value in line for value in odd_values)]
+    assert [(p.file, p.line) for p in source.left_out] == [(str(odd), line) for line in where] and len(where) == 3
+    assert source.left_out[0].message.startswith("item 0 (2006.04558): githubRepo 'https://github.com/a/b\\\\' is not one web address")
+    assert all(p.message.endswith("imported without it") for p in source.left_out)
+
+
 def test_arxiv_atom_entries_with_old_style_ids_categories_and_wrapped_text() -> None:
     source = read(ATOM)
     assert source.problems == []

@@ -5,8 +5,10 @@ from __future__ import annotations
 import markdown
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import example, given
+from hypothesis import strategies as st
 
-from generator.text import Link, classify, extract_links, markdown_text, readable
+from generator.text import Link, classify, extract_links, is_url, markdown_text, readable
 
 
 @pytest.mark.parametrize(
@@ -45,6 +47,53 @@ def test_links_drop_the_punctuation_that_ends_the_sentence() -> None:
 def test_links_keep_brackets_that_belong_to_the_url_and_appear_once() -> None:
     text = "see https://en.wikipedia.org/wiki/Gan_(disambiguation)) and again https://en.wikipedia.org/wiki/Gan_(disambiguation)"
     assert extract_links(text) == [Link("https://en.wikipedia.org/wiki/Gan_(disambiguation)", "project")]
+
+
+def test_a_url_ends_where_no_url_can_go_on() -> None:
+    # RFC 3986 allows no backslash, brace, | or ^ in a URL (a browser would turn the backslash
+    # into a slash and go elsewhere): the address is what comes before.
+    text = r"Code: https://github.com/quux/lnk){onmouseover=alert(document.domain)}\ and https://github.com/a/b\ and https://x.org/a|b^c"
+    assert extract_links(text) == [Link("https://github.com/quux/lnk", "code"), Link("https://github.com/a/b", "code"), Link("https://x.org/a", "project")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://github.com/a/b\\",
+        "https://github.com/quux/lnk){onmouseover=alert(document.domain)}",
+        "https://x.org/{id}",
+        "https://x.org/a|b",
+        "https://x.org/a^b",
+        "https://",
+        "https://:80/",
+        "https://x.org:99999/",
+        "https://ex\u2100ample.com/",  # "℀" is "a/c" to NFKC: the host would hold a "/"
+        "https://x.org/a.",
+        "https://x.org/a)",
+        "ftp://x.org/",
+        "https://x.org/a b",
+    ],
+)
+def test_is_url_refuses_what_no_browser_takes_as_one_address(text: str) -> None:
+    assert not is_url(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["https://github.com/a/b", "http://x.org/a_(b)", "https://x.org/a[1]?q=1&r=%20#top", "https://[::1]:8080/", "https://例え.jp/パス"]
+)
+def test_is_url_takes_real_addresses(text: str) -> None:
+    assert is_url(text)
+
+
+_url_text = st.text(st.sampled_from(list("htps:/.w\\{}|^()[]<>\"'`&%#?=;,!*~@$+- \n\u2100\uff03\uff0fa1é")), max_size=40)
+
+
+@given(st.lists(st.one_of(_url_text, st.text(max_size=10), st.sampled_from(["https://", "http://", "https://x.org", "HTTPS://"])), max_size=6).map("".join))
+@example("see https://ex\u2100ample.com/x")
+@example("https://x.org:99999/a")
+def test_every_link_found_in_any_text_is_one_url(text: str) -> None:
+    for link in extract_links(text):
+        assert is_url(link.url) and link.url in text and link.kind == classify(link.url)
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,8 @@ class SourceFile:
     wanted: list[tuple[str, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     file_problems: list[Problem] = field(default_factory=list)
+    #: What papers are imported without (a link that is not a web address): said, never a reason to refuse them.
+    left_out: list[Problem] = field(default_factory=list)
 
     def check_nonempty(self, path: Path, what: str) -> None:
         if not self.entries and not self.wanted and not self.problems and not self.file_problems:
@@ -91,9 +93,9 @@ def _line_of_byte(raw: bytes, index: int) -> int:
     return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
 
 
-def line_of(text: str, needle: str) -> int | None:
-    """The line where ``needle`` first appears in ``text``: how JSON problems get a line."""
-    at = text.find(needle)
+def line_of(text: str, needle: str, start: int = 0) -> int | None:
+    """The line where ``needle`` first appears in ``text`` (from ``start`` on): how JSON problems get a line."""
+    at = text.find(needle, start)
     return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 

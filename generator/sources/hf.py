@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import Problem
 from ..identity import parse_arxiv_id
-from ..text import Link, classify, is_url
+from ..text import URL_RULE, Link, classify, is_url
 from . import Found, SourceFile, decode, line_of, one_line, text_problem
 
 SHAPE = "a Hugging Face daily-papers response: a list of items with a 'paper' holding 'id', 'title' and 'summary'"
@@ -36,13 +36,22 @@ def _date(value: Any) -> date | None:
         return None
 
 
-def _links(paper: dict[str, Any], item: dict[str, Any]) -> tuple[Link, ...]:
-    found = []
-    for key in ("githubRepo", "projectPage"):
-        url = paper.get(key) or item.get(key)
-        if isinstance(url, str) and is_url(url.strip()):
-            found.append(Link(url.strip(), classify(url.strip())))
-    return tuple(dict.fromkeys(found))
+LINK_KEYS = ("githubRepo", "projectPage")
+
+
+def _links(paper: dict[str, Any], item: dict[str, Any]) -> tuple[tuple[Link, ...], list[tuple[str, Any]]]:
+    """The paper's code and project links, and ``(key, value)`` for each one given that is not a web address."""
+    found, bad = [], []
+    for key in LINK_KEYS:
+        value = paper.get(key) or item.get(key)
+        url = value.strip() if isinstance(value, str) else value
+        if not url:  # null or "": the API's way to say there is none
+            continue
+        if isinstance(url, str) and is_url(url):
+            found.append(Link(url, classify(url)))
+        else:
+            bad.append((key, value))
+    return tuple(dict.fromkeys(found)), bad
 
 
 def _paper_of(item: Any, index: int) -> dict[str, Any]:
@@ -67,12 +76,16 @@ def items_of(data: Any) -> list[dict[str, Any]]:
     return items
 
 
-def found_in(items: list[dict[str, Any]], file: str, text: str, problems: list[Problem]) -> list[Found]:
-    """Papers of shape-checked items; an item with a bad id or bad characters is a problem at its line."""
+def found_in(items: list[dict[str, Any]], file: str, text: str, problems: list[Problem], left_out: list[Problem]) -> list[Found]:
+    """Papers of shape-checked items; an item with a bad id or bad characters is a problem at its line.
+
+    A link that is not a web address is left out of its paper, and said in ``left_out``.
+    """
     found = []
     for index, item in enumerate(items):
         paper = _paper_of(item, index)
-        line = line_of(text, json.dumps(paper["id"]))
+        needle = json.dumps(paper["id"])
+        at, line = max(text.find(needle), 0), line_of(text, needle)
         arxiv = parse_arxiv_id(paper["id"])
         if arxiv is None:
             problems.append(Problem(file, line, f"item {index}: {paper['id']!r} is not an arXiv id; remove the item or fix its id"))
@@ -86,6 +99,10 @@ def found_in(items: list[dict[str, Any]], file: str, text: str, problems: list[P
             if not title or not abstract:
                 problems.append(Problem(file, line, f"item {index} ({arxiv}): has an empty title or summary; remove the item"))
             continue
+        links, bad = _links(paper, item)
+        for key, value in bad:  # Hugging Face's data, not the paper's: the paper is imported, without the link
+            message = f"item {index} ({arxiv}): {key} {value!r} is not one web address ({URL_RULE}); imported without it"
+            left_out.append(Problem(file, line_of(text, json.dumps(key), at) or line, message))
         found.append(
             Found(
                 title=title,
@@ -95,7 +112,7 @@ def found_in(items: list[dict[str, Any]], file: str, text: str, problems: list[P
                 arxiv=arxiv,
                 authors=authors,
                 published=_date(paper.get("publishedAt")),
-                links=_links(paper, item),
+                links=links,
             )
         )
     return found
@@ -118,6 +135,6 @@ def read_hf(path: Path) -> SourceFile:
     except ShapeChanged as exc:
         source.file_problems.append(Problem(str(path), None, f"is not {SHAPE} ({exc})"))
         return source
-    source.entries = found_in(items, str(path), text, source.problems)
+    source.entries = found_in(items, str(path), text, source.problems, source.left_out)
     source.check_nonempty(path, "the response is an empty list")
     return source
