@@ -117,6 +117,55 @@ def test_a_hf_item_with_a_bad_id_or_control_characters_is_a_problem_at_its_line(
     ]
 
 
+def test_each_hf_item_is_a_problem_at_its_own_line_even_when_an_earlier_item_shows_its_id(tmp_path: Path) -> None:
+    items = json.loads(HF.read_text())
+    repeated = json.loads(json.dumps(items[2]))  # the same paper listed again, this time with a bell in its title
+    repeated["paper"]["title"] = "Bell\x07 Title"
+    items[0]["paper"]["discussionId"] = "2312.12487"  # an earlier item holding the next item's id as a value
+    items[1]["paper"]["title"] = "Bell\x07 Title"
+    bad = tmp_path / "bad.json"
+    text = json.dumps([*items, repeated], indent=2)
+    bad.write_text(text, encoding="utf-8")
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if '"id": "2312.12487"' in line or '"id": "2403.07777"' in line]
+    problems = [(p.line, p.message.split(" contains")[0]) for p in read(bad, "hf").problems]
+    assert problems == [(lines[0], "item 1 (2312.12487)"), (lines[2], "item 3 (2403.07777)")]
+
+
+class _CountedText(str):
+    """A text that adds up how many characters its searches (``find``, ``count``) read."""
+
+    read = 0
+
+    def _span(self, start: int | None, end: int | None) -> int:
+        return min(len(self), len(self) if end is None else end) - (start or 0)
+
+    def find(self, sub, start=None, end=None):  # type: ignore[override]
+        _CountedText.read += self._span(start, end)
+        return super().find(sub, start, end)
+
+    def count(self, sub, start=None, end=None):  # type: ignore[override]
+        _CountedText.read += self._span(start, end)
+        return super().count(sub, start, end)
+
+
+def test_a_hf_response_is_searched_once_for_its_lines_however_many_items_it_has(tmp_path: Path, monkeypatch) -> None:
+    # Searching the whole file from its start for each item's line made a 60,000-item response take hours.
+    from generator.sources import hf
+
+    template = json.loads(HF.read_text())[0]
+    items = [{**template, "paper": {**template["paper"], "id": f"2401.{10000 + i}"}} for i in range(200)]
+    items[-1]["paper"]["title"] = "Bell\x07 Title"
+    large = tmp_path / "large.json"
+    text = json.dumps(items, indent=1)
+    large.write_text(text, encoding="utf-8")
+    decode = hf.decode
+    monkeypatch.setattr(hf, "decode", lambda *args: _CountedText(decode(*args)))
+    _CountedText.read = 0
+    source = read(large)
+    assert len(source.entries) == 199 and [p.line for p in source.problems] == [text.count("\n", 0, text.index('"2401.10199"')) + 1]
+    assert _CountedText.read <= 2 * len(text), f"{_CountedText.read / len(text):.0f} times the text was read"
+
+
 def test_arxiv_atom_entries_with_old_style_ids_categories_and_wrapped_text() -> None:
     source = read(ATOM)
     assert source.problems == []

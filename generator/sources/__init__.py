@@ -91,10 +91,23 @@ def _line_of_byte(raw: bytes, index: int) -> int:
     return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
 
 
-def line_of(text: str, needle: str) -> int | None:
-    """The line where ``needle`` first appears in ``text``: how JSON problems get a line."""
-    at = text.find(needle)
-    return text.count("\n", 0, at) + 1 if at >= 0 else None
+class Lines:
+    """The line of a character of ``text``, counted on from the last one asked for.
+
+    Asked in the order they come in the file (as a reader meets its entries),
+    the whole text is counted once, however many entries it has.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._index, self._line = 0, 1
+
+    def at(self, index: int) -> int:
+        if index < self._index:  # asked for an earlier character: count again from the start
+            self._index, self._line = 0, 1
+        self._line += self.text.count("\n", self._index, index)
+        self._index = index
+        return self._line
 
 
 _ID_LINE_RE = re.compile(r"^\s*(?:arxiv:|https?://|(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?[,;.]?\s*(?:#.*)?$)", re.IGNORECASE)
