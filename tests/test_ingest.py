@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import SEED
+from conftest import SEED, make_record
 
 from generator.archive import Archive
 from generator.errors import ProblemsError
@@ -101,3 +101,10 @@ def test_skip_invalid_imports_the_valid_entries_and_lists_the_rest(archive: Arch
 def test_missing_listing_file_is_a_problem(archive: Archive, tmp_path: Path) -> None:
     with pytest.raises(ProblemsError, match="no such file"):
         import_sources(archive, [tmp_path / "nope.txt"], today=TODAY)
+
+
+def test_look_alike_titles_in_one_import_take_the_next_free_suffixes_past_those_taken(archive: Archive, tmp_path: Path) -> None:
+    archive.add([make_record("gan-a-study"), make_record("gan-a-study-3", abstract=ABSTRACT_B)])
+    papers = [(f"GAN{mark} A Study", f"{ABSTRACT_A} Variant {i}.") for i, mark in enumerate(":?.!")]
+    result = import_sources(archive, [listing(tmp_path, *papers)], today=TODAY)
+    assert [r.id for r in result.added] == ["gan-a-study-2", "gan-a-study-4", "gan-a-study-5", "gan-a-study-6"]
