@@ -194,6 +194,36 @@ def test_an_atom_entry_without_a_summary_or_an_api_error_is_a_problem_at_its_lin
     assert "is an arXiv API error: incorrect id format for 1234" in read(error).problems[0].message
 
 
+def test_an_atom_file_is_recognised_past_a_long_doctype_comments_and_processing_instructions(tmp_path: Path) -> None:
+    # Declarations whose values hold ">" and "]", comments and processing instructions: 6 KB before the first element.
+    subset = "".join(f"<!ENTITY e{i} 'a > b ] c'>\n<!-- ]> ' -->\n<?pi x > ] ?>\n" for i in range(120))
+    prolog = f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- saved by hand -->\n<!DOCTYPE feed [\n{subset}]>\n<?xml-stylesheet href="x.xsl"?>\n'
+    atom = tmp_path / "saved.atom"
+    atom.write_text(prolog + ATOM.read_text().split("\n", 1)[1], encoding="utf-8")
+    assert len(prolog) > 4096 and detect_format(atom.read_bytes()) == "atom"
+    source = read(atom)
+    assert [e.arxiv for e in source.entries] == ["2302.08582", "cs/0501001"] and source.problems == []
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ('<?xml version="1.0"?>\n<rss version="2.0"><channel/></rss>', "atom"),  # XML, so the XML reader says what it is
+        ("<!-- a <feed> mentioned in a comment -->\n<html><body>Mar 12</body></html>", "listing"),
+        ("<!DOCTYPE feed [ <!ENTITY never-closed 'a'", "listing"),
+        ('<atom:feed xmlns:atom="http://www.w3.org/2005/Atom"/>', "atom"),
+    ],
+)
+def test_only_a_document_whose_first_element_is_a_feed_is_taken_for_atom(text: str, fmt: str) -> None:
+    assert detect_format(text.encode()) == fmt
+
+
+def test_an_xml_file_that_is_not_a_feed_is_told_so(tmp_path: Path) -> None:
+    rss = tmp_path / "feed.xml"
+    rss.write_text('<?xml version="1.0"?>\n<rss version="2.0"><channel/></rss>\n', encoding="utf-8")
+    assert [(p.line, p.message) for p in read(rss).file_problems] == [(2, "is not an Atom feed (its root is <rss>)")]
+
+
 def test_id_lists_take_ids_and_addresses_and_name_bad_lines(tmp_path: Path) -> None:
     source = read(SOURCES / "ids.txt")
     assert source.wanted == [("2006.04558", 2), ("2312.12487", 3), ("cs/0501001", 4), ("2302.08582", 5), ("2403.07777", 7)]
