@@ -23,7 +23,7 @@ from .identity import shared_words, title_key
 from .records import IDENTITY_FIELDS, Record, RecordInvalid, Source, base_id, fingerprint, record_from_mapping, unique_id
 from .resolve import MIN_SHARED_WORDS
 from .sources import Found, SourceFile, read_source
-from .text import Link, extract_links
+from .text import Link, extract_links, plural
 
 #: Looks papers up by arXiv id (through the network): the papers found and the ids it could not find.
 Lookup = Callable[[list[str]], tuple[list[Found], list[str]]]
@@ -227,12 +227,13 @@ def refuse(result: ImportResult, *, skip_invalid: bool = False) -> None:
     if result.file_problems:
         raise ProblemsError(
             result.file_problems + result.problems,
-            f"nothing imported: {len(result.file_problems)} file(s) cannot be read as sources of papers; --skip-invalid skips entries, not whole files",
+            f"nothing imported: {plural(len(result.file_problems), 'file')} cannot be read as sources of papers; --skip-invalid skips entries, not whole files",
         )
     if result.problems and not skip_invalid:
+        them = "it" if len(result.problems) == 1 else "them"
         raise ProblemsError(
             result.problems,
-            f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
+            f"nothing imported: {plural(len(result.problems), 'problem')}; fix {them}, or pass --skip-invalid to import the valid entries",
         )
 
 

@@ -42,7 +42,7 @@ def test_a_day_of_hf_papers_is_fetched_kept_and_imported(project: Path, httpserv
     code, out, err = fetch_hf(project, httpserver)
     assert code == 0, err
     saved = project / "listings" / "hf-daily-2024-03-12.json"
-    assert out.splitlines()[0] == f"fetched 3 paper(s) for 2024-03-12 into {saved}"
+    assert out.splitlines()[0] == f"fetched 3 papers for 2024-03-12 into {saved}"
     assert json.loads(saved.read_text(encoding="utf-8")) == HF_ITEMS  # the response as the API gave it
     records = {r.arxiv: r for r in Archive(project / "archive").load()}
     assert sorted(records) == ["2006.04558", "2312.12487", "2403.07777"]
@@ -143,7 +143,7 @@ def test_papers_are_fetched_from_arxiv_by_id(project: Path, httpserver: HTTPServ
 def test_ids_arxiv_does_not_know_fail_the_fetch(project: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api/query").respond_with_data(ATOM, content_type="application/atom+xml")
     result = papers(project, "fetch", "arxiv", "2302.08582", "2401.99999", "--arxiv-api", httpserver.url_for("/api/query"))
-    assert result.returncode == 1 and result.stderr.strip() == "papers fetch: arXiv has no paper 2401.99999; check the id(s): nothing imported"
+    assert result.returncode == 1 and result.stderr.strip() == "papers fetch: arXiv has no paper 2401.99999; check the id: nothing imported"
 
 
 def test_arxiv_errors_are_retried_then_reported(httpserver: HTTPServer) -> None:
