@@ -26,7 +26,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from .errors import PapersError, Problem, ProblemsError
 from .journal import STAGING, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
 from .records import FIELDS, MAX_RECORD_BYTES, LeftOut, Record, RecordInvalid, record_from_mapping, shown
-from .text import forbidden_character
+from .text import forbidden_character, plural
 from .workers import process_pool, workers
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -36,6 +36,16 @@ HEADER = (
     "# Papers Archive record. Yours to curate: title, tags_add, tags_remove, note (Markdown), featured.\n"
     "# Keep id, abstract, added, sources and links as imported. `papers check` validates this file.\n"
 )
+
+
+def folder_name(folder: Path) -> str:
+    """A folder as messages name it: relative to the working folder when possible, with a trailing slash ("archive/")."""
+    return _display(folder, os.getcwd()).rstrip(os.sep) + os.sep
+
+
+def problems_in(count: int, folder: Path) -> str:
+    """How every command heads a list of the archive's problems: "1 problem in archive/", "3 problems in archive/"."""
+    return f"{plural(count, 'problem')} in {folder_name(folder)}"
 
 
 def shard(record_id: str) -> str:
@@ -559,7 +569,7 @@ class Archive:
         read = self._scan()
         if read.problems:
             problems = read.problems + read.left_out
-            raise ProblemsError(problems, f"the archive {self.display(self.root)} has {len(problems)} problem(s)")
+            raise ProblemsError(problems, problems_in(len(problems), self.root))
         for problem in read.left_out:
             self.log.info("%s (papers check lists it)", problem)
         return read.records

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import re
 import shlex
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .archive import WRITE_WAIT_SECONDS, Archive
+from .archive import WRITE_WAIT_SECONDS, Archive, folder_name, problems_in
 from .catalog import curated_tags
 from .config import Settings, load_settings
 from .errors import PapersError, Problem, ProblemsError
@@ -26,6 +27,7 @@ from .site import export_rows, generate, resolve_curated, usable_cache_dir
 from .sources import FORMATS, Found, SourceFile
 from .tagger import Tagging, tag_records
 from .tagging import Taxonomy, load_taxonomy
+from .text import plural
 
 if TYPE_CHECKING:
     from .fetch import Network
@@ -46,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     imp = sub.add_parser("import", help="add the papers of listings, saved API responses, id lists or BibTeX files to the archive")
-    imp.add_argument("listings", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("listings", nargs="+", type=Path, metavar="FILE", help="a listing, a saved Hugging Face or arXiv response, an id list or a BibTeX file")
     imp.add_argument("--format", choices=FORMATS, help="the files' format (default: recognised by content)")
     when = imp.add_mutually_exclusive_group()
     when.add_argument("--date", type=_date_arg, help="a listing's full date, YYYY-MM-DD (its header has no year); for other formats, the date added")
@@ -62,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     period.add_argument("--week", type=_week_arg, help="an ISO week, YYYY-Www (2024-W11)")
     period.add_argument("--month", type=_month_arg, help="a month, YYYY-MM")
     ax = fetch_sub.add_parser("arxiv", help="papers by arXiv id")
-    ax.add_argument("ids", nargs="+", type=_arxiv_arg, metavar="ID")
+    ax.add_argument("ids", nargs="+", type=_arxiv_arg, metavar="ID", help="an arXiv id (2305.13169, cs/0501001) or an arXiv / Hugging Face paper address")
     for command in (hf, ax):
         _writer_options(command)
         _network_options(command)
@@ -80,13 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     tags = sub.add_parser("tags", help="the tag vocabulary and the tagger")
     tags_sub = tags.add_subparsers(dest="tags_command", required=True)
     explain = tags_sub.add_parser("explain", help="why each tag was given to a paper or refused: the rules' evidence and the model's score")
-    explain.add_argument("id", metavar="ID")
+    explain.add_argument("id", metavar="ID", help="the paper's id: its file name in the archive, without .yaml")
     suggest = tags_sub.add_parser("suggest", help="papers without a tag that most likely deserve it, for a curator to confirm")
-    suggest.add_argument("tag", metavar="TAG")
+    suggest.add_argument("tag", metavar="TAG", help="a tag's slug, as in the taxonomy (diffusion-models)")
     suggest.add_argument("--limit", type=int, default=10, metavar="N", help="how many papers (default 10)")
 
     gen = sub.add_parser("generate", help="write the generated Markdown pages to a folder, for use without the plugin")
-    gen.add_argument("--out", type=Path, required=True, metavar="DIR")
+    gen.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write to (created if needed)")
     return parser
 
 
@@ -162,7 +164,7 @@ def print_result(result: ImportResult, verbose: bool) -> None:
     present = sorted({i for _, i in result.present})
     print(f"already present {len(present)}" + (f": {summary(present, verbose=verbose)}" if present else ""))
     if result.problems:
-        print(f"skipped {len(result.problems)} problem(s):")
+        print(f"skipped {plural(len(result.problems), 'problem')}:")
         for problem in result.problems:
             print(f"  {problem}")
     else:
@@ -205,7 +207,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     if args.source == "arxiv":
         found, missing = arxiv_by_id(ArxivClient(network), args.ids)
         if missing:
-            raise PapersError(f"arXiv has no paper {', '.join(missing)}; check the id(s): nothing imported")
+            raise PapersError(f"arXiv has no paper {', '.join(missing)}; check {'the id' if len(missing) == 1 else 'the ids'}: nothing imported")
         source = SourceFile(file="arXiv API", entries=found)
         result = import_read(archive, [source], today=today, skip_invalid=args.skip_invalid, holder=_holder(args), wait=args.wait)
         print_result(result, args.verbose)
@@ -218,7 +220,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     saved = settings.listings / f"hf-daily-{when}.json"
     saved.parent.mkdir(parents=True, exist_ok=True)
     saved.write_bytes(save_items(items))
-    print(f"fetched {len(items)} paper(s) for {when} into {saved}")
+    print(f"fetched {plural(len(items))} for {when} into {saved}")
     result = import_sources(archive, [saved], today=today, fmt="hf", skip_invalid=args.skip_invalid, holder=_holder(args), wait=args.wait)
     print_result(result, args.verbose)
     return 0
@@ -262,8 +264,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ProblemsError as exc:
         problems += exc.problems
     if problems:
-        raise ProblemsError(problems, f"the archive {archive.display(settings.archive)} has {len(problems)} problem(s)")
-    print(f"ok: {len(records)} records in {archive.display(settings.archive)}, no problems")
+        raise ProblemsError(problems, problems_in(len(problems), settings.archive))
+    print(f"ok: {plural(len(records), 'record')} in {folder_name(settings.archive)}, no problems")
     return 0
 
 
@@ -287,7 +289,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         target = out / src
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    print(f"wrote {len(site.pages)} pages and {len(site.files)} files to {out}")
+    print(f"wrote {plural(len(site.pages), 'page')} and {plural(len(site.files), 'file')} to {out}")
     return 0
 
 
@@ -296,17 +298,12 @@ def cmd_tags(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(settings.taxonomy)
     archive = Archive(settings.archive, log=log)
     records = archive.load()
-    problems: list[Problem] = []
-    curated = [resolve_curated(record, taxonomy, archive.locate, problems) for record in records]
-    if problems:
-        raise ProblemsError(problems)
-    tagging = tag_records(records, curated, settings, taxonomy, usable_cache_dir(settings.cache_dir, log))
+    # A mistyped tag or id is told at once, before the tagger reads the whole archive.
     if args.tags_command == "suggest":
-        return _suggest(args, taxonomy, tagging, records, curated)
-    index = next((i for i, r in enumerate(records) if r.id == args.id), None)
-    if index is None:
-        close = ", ".join(sorted(r.id for r in records if args.id in r.id)[:5])
-        raise PapersError(f"no paper with id {args.id!r}" + (f"; did you mean: {close}" if close else "; see `papers export --json`"))
+        slug = _known_tag(args.tag, taxonomy)
+        return _suggest(args, slug, records, *_tagging(settings, taxonomy, archive, records))
+    index = _known_paper(args.id, records)
+    tagging, curated = _tagging(settings, taxonomy, archive, records)
     record = records[index]
     add, remove = curated[index]
     final = curated_tags(record, tagging.automatic_of(index), add=add, remove=remove)
@@ -316,10 +313,43 @@ def cmd_tags(args: argparse.Namespace) -> int:
     return 0
 
 
-def _suggest(args: argparse.Namespace, taxonomy: Taxonomy, tagging: Tagging, records: list[Record], curated: list) -> int:
-    slug = taxonomy.resolve(args.tag)
+def _tagging(settings: Settings, taxonomy: Taxonomy, archive: Archive, records: list[Record]) -> tuple[Tagging, list]:
+    """The tagger's verdicts on every record, and each record's curated (tags_add, tags_remove)."""
+    problems: list[Problem] = []
+    curated = [resolve_curated(record, taxonomy, archive.locate, problems) for record in records]
+    if problems:
+        raise ProblemsError(problems)
+    return tag_records(records, curated, settings, taxonomy, usable_cache_dir(settings.cache_dir, log)), curated
+
+
+def did_you_mean(wanted: str, known: Iterable[str], shown: int = 5) -> list[str]:
+    """What a mistyped name may have meant: the known names that contain it, then the most alike."""
+    names = sorted(set(known))
+    containing = [name for name in names if wanted.casefold() in name.casefold()]
+    alike = difflib.get_close_matches(wanted.casefold(), names, n=shown, cutoff=0.6)
+    return list(dict.fromkeys([*containing, *alike]))[:shown]
+
+
+def _known_paper(record_id: str, records: list[Record]) -> int:
+    """The index of the record ``record_id``, or an error that suggests the ids it may mean."""
+    index = next((i for i, r in enumerate(records) if r.id == record_id), None)
+    if index is None:
+        close = did_you_mean(record_id, (r.id for r in records))
+        raise PapersError(f"no paper with id {record_id!r}" + (f"; did you mean {' or '.join(close)}?" if close else "; see `papers export --json`"))
+    return index
+
+
+def _known_tag(tag: str, taxonomy: Taxonomy) -> str:
+    """The slug ``tag`` names (a renamed tag's new one), or an error that suggests the tags it may mean."""
+    slug = taxonomy.resolve(tag)
     if slug is None:
-        raise PapersError(f"unknown tag {args.tag!r}; the tags are: {', '.join(taxonomy.rules)}")
+        close = did_you_mean(tag, [*taxonomy.rules, *taxonomy.aliases])
+        known = f"did you mean {' or '.join(close)}?" if close else f"the tags are: {', '.join(taxonomy.rules)}"
+        raise PapersError(f"unknown tag {tag!r}; {known}")
+    return slug
+
+
+def _suggest(args: argparse.Namespace, slug: str, records: list[Record], tagging: Tagging, curated: list) -> int:
     automatic = tagging.automatic()
     final = [curated_tags(r, tags, add=a, remove=rm) for r, tags, (a, rm) in zip(records, automatic, curated, strict=True)]
     rows = tagging.suggestions(slug, final, limit=max(args.limit, 1))

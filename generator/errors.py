@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from .text import plural
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -50,5 +52,5 @@ class ProblemsError(PapersError):
         super().__init__(self.report())
 
     def report(self) -> str:
-        head = self.summary or f"{len(self.problems)} problem(s) found"
+        head = self.summary or f"{plural(len(self.problems), 'problem')} found"
         return "\n".join([head, *(f"  {p}" for p in self.problems)])

@@ -25,6 +25,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 import requests
+from huggingface_hub.errors import OfflineModeIsEnabled
 from huggingface_hub.utils import HfHubHTTPError, build_hf_headers, get_session, hf_raise_for_status
 
 from . import __version__
@@ -100,6 +103,49 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
+#: What to check when a service cannot be reached: the network, and the address the command used.
+HF_ADVICE = "check the network connection and the address (--hf-endpoint or PAPERS_HF_ENDPOINT), then try again"
+ARXIV_ADVICE = "check the network connection and the address (--arxiv-api or PAPERS_ARXIV_API), then try again"
+
+
+def _cause(exc: BaseException) -> str:
+    """Why a connection failed, in plain words, from the system's error under the library's wrappers.
+
+    ``requests`` and ``httpx`` each wrap it two or three deep (``ConnectionError``
+    around ``MaxRetryError`` around ``NewConnectionError``…): their own names say
+    nothing a user can act on, the system's error does.
+    """
+    system = _system_error(exc)
+    if isinstance(system, socket.gaierror):
+        return "unknown host name"
+    if isinstance(system, ssl.SSLCertVerificationError):
+        return "its TLS certificate cannot be verified"
+    if isinstance(system, ssl.SSLError):
+        return "the TLS handshake failed"
+    if isinstance(system, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(system, ConnectionResetError):
+        return "connection reset"
+    if system is not None and system.strerror:
+        return system.strerror[0].lower() + system.strerror[1:]  # "Network is unreachable" -> "network is unreachable"
+    return str(exc) or exc.__class__.__name__
+
+
+def _system_error(exc: BaseException) -> OSError | None:
+    """The first error with an ``errno`` in what caused ``exc``: its arguments, its ``reason``, its cause and context."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno is not None:
+            return current
+        inner = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
+        pending += [e for e in inner if isinstance(e, BaseException)]
+    return None
+
+
 def _retry_after(headers: Any) -> float | None:
     """A ``Retry-After`` in seconds we can honour; anything else (a date, nan, negative) means our own backoff."""
     try:
@@ -155,9 +201,11 @@ def _hf_page(network: Network, params: dict[str, Any]) -> list[dict[str, Any]]:
     except httpx2.TimeoutException:
         raise _Transient(f"did not answer within {network.timeout:g} s", "try again later") from None
     except httpx2.TransportError as exc:
-        raise _Transient(f"cannot be reached ({exc.__class__.__name__}: {exc})", "check the network connection, then try again") from None
-    except OSError as exc:  # huggingface_hub's offline mode, among others
-        raise FetchError(f"{host}: cannot be asked ({exc.__class__.__name__}: {exc})") from None
+        raise _Transient(f"cannot be reached: {_cause(exc)}", HF_ADVICE) from None
+    except OfflineModeIsEnabled:
+        raise FetchError(f"{host}: not asked: huggingface_hub is in offline mode; unset HF_HUB_OFFLINE to fetch") from None
+    except OSError as exc:
+        raise FetchError(f"{host}: cannot be asked: {_cause(exc)}; {HF_ADVICE}") from None
     try:
         return items_of(_json(content))
     except ShapeChanged as exc:
@@ -220,9 +268,9 @@ class ArxivClient:
         except requests.Timeout:
             raise _Transient(f"did not answer within {timeout:g} s", "try again later") from None
         except requests.ConnectionError as exc:
-            raise _Transient(f"cannot be reached ({exc.__class__.__name__})", "check the network connection, then try again") from None
+            raise _Transient(f"cannot be reached: {_cause(exc)}", ARXIV_ADVICE) from None
         except requests.RequestException as exc:  # a malformed address, a body shorter than announced…
-            raise FetchError(f"{host}: the request failed ({exc.__class__.__name__}: {exc}); check --arxiv-api") from None
+            raise FetchError(f"{host}: the request failed ({exc.__class__.__name__}: {exc}); check the address (--arxiv-api or PAPERS_ARXIV_API)") from None
 
     def query(self, params: dict[str, Any]) -> list[Found]:
         """The papers of one API query; an answer that is not a whole, well-formed feed is an error, never half-read."""

@@ -23,7 +23,7 @@ from .identity import shared_words, title_key
 from .records import IDENTITY_FIELDS, Record, RecordInvalid, Source, base_id, fingerprint, record_from_mapping, size_problems, unique_id
 from .resolve import MIN_SHARED_WORDS
 from .sources import Found, SourceFile, read_source
-from .text import Link, extract_links, readable
+from .text import Link, extract_links, plural, readable
 
 #: Looks papers up by arXiv id (through the network): the papers found and the ids it could not find.
 Lookup = Callable[[list[str]], tuple[list[Found], list[str]]]
@@ -112,8 +112,9 @@ class _Plan:
         self.records = {r.id: r for r in existing}  # working copies, edited as papers merge into them
         self.by_arxiv = {r.arxiv: r.id for r in existing if r.arxiv}
         self.by_words = {fingerprint(r.abstract): r.id for r in existing}
-        self.new_ids: set[str] = set()
+        self.new_ids: dict[str, int] = {}  # a record this import adds -> its place in ``result.added``
         self._titles: dict[str, list[str]] | None = None
+        self._suffixes: dict[str, int] = {}  # an id asked for again -> the lowest suffix that may be free
 
     def match(self, found: Found, file: str) -> str | None:
         """The id of the record ``found`` is, if any (``CONFLICT`` when the two disagree: a problem, and no edit).
@@ -147,7 +148,7 @@ class _Plan:
 
     def add(self, found: Found, source: Source) -> None:
         """A new record for ``found``, unless it would not be a valid record (then a problem)."""
-        record_id = unique_id(base_id(found.title, found.abstract), set(self.records))
+        record_id = self._new_id(base_id(found.title, found.abstract))
         record = Record(
             id=record_id,
             title=found.title,
@@ -163,9 +164,16 @@ class _Plan:
         if not self._valid(record, source.file, found.line):
             return
         self.records[record_id] = record
-        self.new_ids.add(record_id)
+        self.new_ids[record_id] = len(self.result.added)
         self.result.added.append(record)
         self.remember(record)
+
+    def _new_id(self, wanted: str) -> str:
+        """A free id for a new record, without copying the archive's ids nor trying every ``wanted-N`` again."""
+        record_id = unique_id(wanted, self.records.keys(), start=self._suffixes.get(wanted, 2))
+        if record_id != wanted:  # the lower numbers are all taken, and ids are never freed while planning
+            self._suffixes[wanted] = int(record_id.rsplit("-", 1)[1])
+        return record_id
 
     def remember(self, record: Record) -> None:
         if record.arxiv:
@@ -188,7 +196,7 @@ class _Plan:
         self.records[record_id] = updated
         self.remember(updated)
         if record_id in self.new_ids:
-            self.result.added = [updated if r.id == record_id else r for r in self.result.added]
+            self.result.added[self.new_ids[record_id]] = updated
             return
         edit = self.result.updated.setdefault(record_id, Edit())
         edit.fill.update(values)
@@ -251,12 +259,13 @@ def refuse(result: ImportResult, *, skip_invalid: bool = False) -> None:
     if result.file_problems:
         raise ProblemsError(
             result.file_problems + result.problems,
-            f"nothing imported: {len(result.file_problems)} file(s) cannot be read as sources of papers; --skip-invalid skips entries, not whole files",
+            f"nothing imported: {plural(len(result.file_problems), 'file')} cannot be read as sources of papers; --skip-invalid skips entries, not whole files",
         )
     if result.problems and not skip_invalid:
+        them = "it" if len(result.problems) == 1 else "them"
         raise ProblemsError(
             result.problems,
-            f"nothing imported: {len(result.problems)} problem(s); fix them, or pass --skip-invalid to import the valid entries",
+            f"nothing imported: {plural(len(result.problems), 'problem')}; fix {them}, or pass --skip-invalid to import the valid entries",
         )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import reprlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -121,11 +121,11 @@ def base_id(title: str, abstract: str) -> str:
     return f"paper-{digest}"
 
 
-def unique_id(wanted: str, taken: set[str]) -> str:
-    """``wanted``, or ``wanted-2``, ``wanted-3``… the first one not in ``taken``."""
+def unique_id(wanted: str, taken: Container[str], *, start: int = 2) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``… the first one not in ``taken`` (numbers below ``start`` known to be taken)."""
     if wanted not in taken:
         return wanted
-    n = 2
+    n = start
     while f"{wanted}-{n}" in taken:
         n += 1
     return f"{wanted}-{n}"

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import Archive
+from .archive import Archive, problems_in
 from .catalog import Catalog, Paper, Tag, curated_tags, new_catalog
 from .config import Settings
 from .errors import Problem, ProblemsError
@@ -97,7 +97,7 @@ def build_catalog(
                     Problem(*locate(record.id, "note", f"[[{target}"), f"note: [[{target}]] is not the id of any paper; fix the id or remove the link")
                 )
     if problems:
-        raise ProblemsError(problems, f"{len(problems)} problem(s) in the archive")
+        raise ProblemsError(problems, problems_in(len(problems), settings.archive))
     tags = {slug: Tag(rule.slug, rule.name, rule.description) for slug, rule in taxonomy.rules.items()}
     names = {slug: tag.name for slug, tag in tags.items()}
     docs = [document(p.id, p.record.title, p.record.abstract, p.tags, p.record.authors, p.record.categories) for p in papers]

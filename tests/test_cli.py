@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 from conftest import SEED, make_record, papers
 
 from generator.archive import Archive
-from generator.cli import main
+from generator.cli import _parser, main
 
 
 def test_import_prints_added_present_and_problems(project: Path) -> None:
@@ -38,6 +39,7 @@ def test_check_lists_every_problem(project: Path) -> None:
     record.write_text(text)
     result = papers(project, "check")
     assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == "papers check: 1 problem in archive/"
     line = text.splitlines().index("featured: sometimes") + 1
     assert f"pointer-networks.yaml:{line}: featured: expected true or false, got 'sometimes'" in result.stderr
 
@@ -50,6 +52,7 @@ def test_check_lists_problems_of_every_kind_at_once(project: Path) -> None:
     tagged.write_text(tagged.read_text().replace("tags_add: []", "tags_add: [robotics]").replace("note: ''", "note: 'See [[No Such Paper]].'"))
     result = papers(project, "check")
     assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == "papers check: 3 problems in archive/"
     assert "featured: expected true or false" in result.stderr
     assert "tags_add: unknown tag 'robotics'" in result.stderr
     assert "note: [[No Such Paper]] is not the id of any paper" in result.stderr
@@ -75,7 +78,7 @@ def test_values_yaml_cannot_build_are_file_line_problems_in_check_and_in_the_bui
     for result in (check, build):
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
         assert all(problem in result.stderr for problem in expected), result.stderr[-3000:]
-        assert "has 4 problem(s)" in result.stderr
+        assert "4 problems in archive/" in result.stderr
 
 
 def test_check_names_a_link_the_site_leaves_out_with_its_file_and_line(project: Path) -> None:
@@ -110,3 +113,40 @@ def test_generate_writes_markdown_without_mkdocs(project: Path) -> None:
 def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
     result = papers(tmp_path, "check")
     assert result.returncode == 1 and "mkdocs.yml: not found" in result.stderr
+
+
+def test_a_broken_archive_is_named_once_with_its_count_in_words(project: Path) -> None:
+    papers(project, "import", str(SEED))
+    record = next((project / "archive").rglob("pointer-networks.yaml"))
+    record.write_text(record.read_text().replace("featured: false", "featured: sometimes"))
+    result = papers(project, "export", "--json")
+    assert result.returncode == 1 and result.stderr.splitlines()[0] == "papers export: 1 problem in archive/"
+    record.write_text(record.read_text().replace("featured: sometimes", "featured: false"))
+    assert papers(project, "check").stdout == "ok: 87 records in archive/, no problems\n"
+
+
+def test_a_mistyped_tag_or_paper_id_is_answered_with_what_it_may_mean(project: Path) -> None:
+    papers(project, "import", str(SEED))
+    tag = papers(project, "tags", "suggest", "difusion")
+    assert tag.returncode == 1 and tag.stderr == "papers tags: unknown tag 'difusion'; did you mean diffusion-models?\n"
+    paper = papers(project, "tags", "explain", "pointer-netwroks")
+    assert paper.returncode == 1 and paper.stderr == "papers tags: no paper with id 'pointer-netwroks'; did you mean pointer-networks?\n"
+    nothing_alike = papers(project, "tags", "suggest", "zzz")
+    assert nothing_alike.stderr.startswith("papers tags: unknown tag 'zzz'; the tags are: computer-vision, nlp, ")
+
+
+def test_every_argument_of_every_command_says_what_it_is() -> None:
+    def commands(parser: argparse.ArgumentParser, name: str):
+        yield name, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, subparser in action.choices.items():
+                    yield from commands(subparser, f"{name} {sub}")
+
+    silent = [
+        f"{name} {action.metavar or action.dest}"
+        for name, parser in commands(_parser(), "papers")
+        for action in parser._actions
+        if not isinstance(action, argparse._SubParsersAction) and not action.help
+    ]
+    assert silent == []

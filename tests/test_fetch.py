@@ -9,11 +9,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
+import ssl
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+import requests
 from conftest import DATA, papers
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -42,7 +45,7 @@ def test_a_day_of_hf_papers_is_fetched_kept_and_imported(project: Path, httpserv
     code, out, err = fetch_hf(project, httpserver)
     assert code == 0, err
     saved = project / "listings" / "hf-daily-2024-03-12.json"
-    assert out.splitlines()[0] == f"fetched 3 paper(s) for 2024-03-12 into {saved}"
+    assert out.splitlines()[0] == f"fetched 3 papers for 2024-03-12 into {saved}"
     assert json.loads(saved.read_text(encoding="utf-8")) == HF_ITEMS  # the response as the API gave it
     records = {r.arxiv: r for r in Archive(project / "archive").load()}
     assert sorted(records) == ["2006.04558", "2312.12487", "2403.07777"]
@@ -111,10 +114,57 @@ def test_a_server_error_that_persists_says_to_try_later(httpserver: HTTPServer) 
         hf_daily(quick(httpserver), day=date(2024, 3, 12))
 
 
-def test_offline_says_so() -> None:
-    closed = Network(hf_endpoint="http://127.0.0.1:9", backoff=0.01)  # the discard port: nothing listens
-    with pytest.raises(FetchError, match=r"127\.0\.0\.1:9: cannot be reached \(ConnectError.*\(4 tries\); check the network connection"):
+def test_offline_says_what_failed_and_which_address_to_check() -> None:
+    closed = Network(hf_endpoint="http://127.0.0.1:9", arxiv_api="http://127.0.0.1:9/api/query", backoff=0.01)  # the discard port: nothing listens
+    with pytest.raises(FetchError) as hf:
         hf_daily(closed, day=date(2024, 3, 12))
+    assert str(hf.value) == (
+        "127.0.0.1:9: cannot be reached: connection refused (4 tries); "
+        "check the network connection and the address (--hf-endpoint or PAPERS_HF_ENDPOINT), then try again"
+    )
+    with pytest.raises(FetchError) as arxiv:
+        arxiv_by_id(ArxivClient(closed), ["2302.08582"])
+    assert str(arxiv.value) == (
+        "127.0.0.1:9: cannot be reached: connection refused (4 tries); "
+        "check the network connection and the address (--arxiv-api or PAPERS_ARXIV_API), then try again"
+    )
+
+
+def test_huggingface_hub_in_offline_mode_says_what_to_unset(httpserver: HTTPServer, monkeypatch) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "is_offline_mode", lambda: True)  # what HF_HUB_OFFLINE=1 turns on
+    with pytest.raises(FetchError) as offline:
+        hf_daily(quick(httpserver), day=date(2024, 3, 12))
+    assert str(offline.value) == f"{httpserver.host}:{httpserver.port}: not asked: huggingface_hub is in offline mode; unset HF_HUB_OFFLINE to fetch"
+
+
+def _wrapped(error: OSError) -> Exception:
+    """``error`` as the HTTP libraries hand it over: two wrappers deep, the outer one saying nothing of it."""
+    try:
+        try:
+            raise error
+        except OSError as exc:
+            raise ValueError("Failed to establish a new connection") from exc
+    except ValueError as exc:
+        return requests.ConnectionError(exc)
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        (socket.gaierror(-2, "Name or service not known"), "unknown host name"),
+        (ssl.SSLCertVerificationError(1, "certificate verify failed"), "its TLS certificate cannot be verified"),
+        (ConnectionResetError(104, "Connection reset by peer"), "connection reset"),
+        (OSError(101, "Network is unreachable"), "network is unreachable"),
+    ],
+)
+def test_a_connection_failure_is_told_by_the_system_error_under_the_wrappers(httpserver: HTTPServer, error: OSError, cause: str) -> None:
+    client = ArxivClient(quick(httpserver, retries=0))
+    client.session.get = lambda *args, **kwargs: (_ for _ in ()).throw(_wrapped(error))  # type: ignore[method-assign]
+    with pytest.raises(FetchError) as failure:
+        arxiv_by_id(client, ["2302.08582"])
+    assert str(failure.value).startswith(f"{httpserver.host}:{httpserver.port}: cannot be reached: {cause} (1 try); check the network connection")
 
 
 def test_a_server_that_never_answers_times_out(httpserver: HTTPServer) -> None:
@@ -143,7 +193,7 @@ def test_papers_are_fetched_from_arxiv_by_id(project: Path, httpserver: HTTPServ
 def test_ids_arxiv_does_not_know_fail_the_fetch(project: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api/query").respond_with_data(ATOM, content_type="application/atom+xml")
     result = papers(project, "fetch", "arxiv", "2302.08582", "2401.99999", "--arxiv-api", httpserver.url_for("/api/query"))
-    assert result.returncode == 1 and result.stderr.strip() == "papers fetch: arXiv has no paper 2401.99999; check the id(s): nothing imported"
+    assert result.returncode == 1 and result.stderr.strip() == "papers fetch: arXiv has no paper 2401.99999; check the id: nothing imported"
 
 
 def test_arxiv_errors_are_retried_then_reported(httpserver: HTTPServer) -> None:

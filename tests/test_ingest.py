@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SEED
+from conftest import DATA, SEED, make_record
 
 from generator.archive import Archive
 from generator.errors import ProblemsError
@@ -162,3 +162,10 @@ def test_an_import_completes_a_record_holding_a_link_the_site_leaves_out_and_kee
         "https://github.com/ming024/FastSpeech2",
         "https://speechresearch.github.io/fastspeech2/",
     ]
+
+
+def test_look_alike_titles_in_one_import_take_the_next_free_suffixes_past_those_taken(archive: Archive, tmp_path: Path) -> None:
+    archive.add([make_record("gan-a-study"), make_record("gan-a-study-3", abstract=ABSTRACT_B)])
+    papers = [(f"GAN{mark} A Study", f"{ABSTRACT_A} Variant {i}.") for i, mark in enumerate(":?.!")]
+    result = import_sources(archive, [listing(tmp_path, *papers)], today=TODAY)
+    assert [r.id for r in result.added] == ["gan-a-study-2", "gan-a-study-4", "gan-a-study-5", "gan-a-study-6"]

@@ -137,6 +137,55 @@ def test_a_hf_link_that_is_not_one_web_address_is_left_out_of_its_paper_with_its
     assert all(p.message.endswith("imported without it") for p in source.left_out)
 
 
+def test_each_hf_item_is_a_problem_at_its_own_line_even_when_an_earlier_item_shows_its_id(tmp_path: Path) -> None:
+    items = json.loads(HF.read_text())
+    repeated = json.loads(json.dumps(items[2]))  # the same paper listed again, this time with a bell in its title
+    repeated["paper"]["title"] = "Bell\x07 Title"
+    items[0]["paper"]["discussionId"] = "2312.12487"  # an earlier item holding the next item's id as a value
+    items[1]["paper"]["title"] = "Bell\x07 Title"
+    bad = tmp_path / "bad.json"
+    text = json.dumps([*items, repeated], indent=2)
+    bad.write_text(text, encoding="utf-8")
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if '"id": "2312.12487"' in line or '"id": "2403.07777"' in line]
+    problems = [(p.line, p.message.split(" contains")[0]) for p in read(bad, "hf").problems]
+    assert problems == [(lines[0], "item 1 (2312.12487)"), (lines[2], "item 3 (2403.07777)")]
+
+
+class _CountedText(str):
+    """A text that adds up how many characters its searches (``find``, ``count``) read."""
+
+    read = 0
+
+    def _span(self, start: int | None, end: int | None) -> int:
+        return min(len(self), len(self) if end is None else end) - (start or 0)
+
+    def find(self, sub, start=None, end=None):  # type: ignore[override]
+        _CountedText.read += self._span(start, end)
+        return super().find(sub, start, end)
+
+    def count(self, sub, start=None, end=None):  # type: ignore[override]
+        _CountedText.read += self._span(start, end)
+        return super().count(sub, start, end)
+
+
+def test_a_hf_response_is_searched_once_for_its_lines_however_many_items_it_has(tmp_path: Path, monkeypatch) -> None:
+    # Searching the whole file from its start for each item's line made a 60,000-item response take hours.
+    from generator.sources import hf
+
+    template = json.loads(HF.read_text())[0]
+    items = [{**template, "paper": {**template["paper"], "id": f"2401.{10000 + i}"}} for i in range(200)]
+    items[-1]["paper"]["title"] = "Bell\x07 Title"
+    large = tmp_path / "large.json"
+    text = json.dumps(items, indent=1)
+    large.write_text(text, encoding="utf-8")
+    decode = hf.decode
+    monkeypatch.setattr(hf, "decode", lambda *args: _CountedText(decode(*args)))
+    _CountedText.read = 0
+    source = read(large)
+    assert len(source.entries) == 199 and [p.line for p in source.problems] == [text.count("\n", 0, text.index('"2401.10199"')) + 1]
+    assert _CountedText.read <= 2 * len(text), f"{_CountedText.read / len(text):.0f} times the text was read"
+
+
 def test_arxiv_atom_entries_with_old_style_ids_categories_and_wrapped_text() -> None:
     source = read(ATOM)
     assert source.problems == []
@@ -163,6 +212,36 @@ def test_an_atom_entry_without_a_summary_or_an_api_error_is_a_problem_at_its_lin
         encoding="utf-8",
     )
     assert "is an arXiv API error: incorrect id format for 1234" in read(error).problems[0].message
+
+
+def test_an_atom_file_is_recognised_past_a_long_doctype_comments_and_processing_instructions(tmp_path: Path) -> None:
+    # Declarations whose values hold ">" and "]", comments and processing instructions: 6 KB before the first element.
+    subset = "".join(f"<!ENTITY e{i} 'a > b ] c'>\n<!-- ]> ' -->\n<?pi x > ] ?>\n" for i in range(120))
+    prolog = f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- saved by hand -->\n<!DOCTYPE feed [\n{subset}]>\n<?xml-stylesheet href="x.xsl"?>\n'
+    atom = tmp_path / "saved.atom"
+    atom.write_text(prolog + ATOM.read_text().split("\n", 1)[1], encoding="utf-8")
+    assert len(prolog) > 4096 and detect_format(atom.read_bytes()) == "atom"
+    source = read(atom)
+    assert [e.arxiv for e in source.entries] == ["2302.08582", "cs/0501001"] and source.problems == []
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ('<?xml version="1.0"?>\n<rss version="2.0"><channel/></rss>', "atom"),  # XML, so the XML reader says what it is
+        ("<!-- a <feed> mentioned in a comment -->\n<html><body>Mar 12</body></html>", "listing"),
+        ("<!DOCTYPE feed [ <!ENTITY never-closed 'a'", "listing"),
+        ('<atom:feed xmlns:atom="http://www.w3.org/2005/Atom"/>', "atom"),
+    ],
+)
+def test_only_a_document_whose_first_element_is_a_feed_is_taken_for_atom(text: str, fmt: str) -> None:
+    assert detect_format(text.encode()) == fmt
+
+
+def test_an_xml_file_that_is_not_a_feed_is_told_so(tmp_path: Path) -> None:
+    rss = tmp_path / "feed.xml"
+    rss.write_text('<?xml version="1.0"?>\n<rss version="2.0"><channel/></rss>\n', encoding="utf-8")
+    assert [(p.line, p.message) for p in read(rss).file_problems] == [(2, "is not an Atom feed (its root is <rss>)")]
 
 
 def test_id_lists_take_ids_and_addresses_and_name_bad_lines(tmp_path: Path) -> None:

@@ -93,10 +93,23 @@ def _line_of_byte(raw: bytes, index: int) -> int:
     return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
 
 
-def line_of(text: str, needle: str, start: int = 0) -> int | None:
-    """The line where ``needle`` first appears in ``text`` (from ``start`` on): how JSON problems get a line."""
-    at = text.find(needle, start)
-    return text.count("\n", 0, at) + 1 if at >= 0 else None
+class Lines:
+    """The line of a character of ``text``, counted on from the last one asked for.
+
+    Asked in the order they come in the file (as a reader meets its entries),
+    the whole text is counted once, however many entries it has.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._index, self._line = 0, 1
+
+    def at(self, index: int) -> int:
+        if index < self._index:  # asked for an earlier character: count again from the start
+            self._index, self._line = 0, 1
+        self._line += self.text.count("\n", self._index, index)
+        self._index = index
+        return self._line
 
 
 _ID_LINE_RE = re.compile(r"^\s*(?:arxiv:|https?://|(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?[,;.]?\s*(?:#.*)?$)", re.IGNORECASE)
@@ -107,8 +120,8 @@ def detect_format(raw: bytes) -> str:
     head = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"[", b"{")):
         return "hf"  # whatever is wrong with it, the JSON reader says best
-    if head.startswith(b"<") and b"<feed" in raw[:4096]:
-        return "atom"
+    if head.startswith(b"<?xml") or _first_element(raw).rpartition(b":")[2] == b"feed":
+        return "atom"  # an XML file that is not a feed is best told so by the feed's reader
     if head.startswith((b"@", b"%")) and re.search(rb"@\w+\s*\{", raw[:4096]):
         return "bibtex"
     text = raw[:65536].decode("utf-8-sig", "replace")
@@ -116,6 +129,62 @@ def detect_format(raw: bytes) -> str:
     if lines and all(_ID_LINE_RE.match(line) for line in lines):
         return "ids"
     return "listing"
+
+
+_XML_SPACE = re.compile(rb"[ \t\r\n]*")
+_ELEMENT_NAME = re.compile(rb"<([^\s/>!?<]+)")
+# What can end a DOCTYPE, or hide a character that would seem to: a quoted value, a comment, a processing instruction.
+_DOCTYPE_TOKEN = re.compile(rb"""["'\[\]>]|<!--|<\?""")
+_CLOSING = {b'"': b'"', b"'": b"'", b"<!--": b"-->", b"<?": b"?>"}
+
+
+def _first_element(raw: bytes) -> bytes:
+    """The name of an XML document's first element (b"" if none): past a declaration, comments,
+    processing instructions and a DOCTYPE, however long. Each is skipped once, so a file is read at most once.
+    """
+    at = len(raw) - len(raw.lstrip(b"\xef\xbb\xbf"))
+    while True:
+        at = _XML_SPACE.match(raw, at).end()  # type: ignore[union-attr]
+        if raw.startswith(b"<!DOCTYPE", at):
+            at = _doctype_end(raw, at + len(b"<!DOCTYPE"))
+        elif raw.startswith((b"<!--", b"<?"), at):
+            opening = b"<!--" if raw.startswith(b"<!--", at) else b"<?"
+            at = _after(raw, _CLOSING[opening], at + len(opening))
+        else:
+            break
+        if at < 0:  # never closed: not a document we can recognise
+            return b""
+    match = _ELEMENT_NAME.match(raw, at)
+    return match.group(1) if match else b""
+
+
+def _after(raw: bytes, closing: bytes, start: int) -> int:
+    """Just after the next ``closing``, or -1."""
+    end = raw.find(closing, start)
+    return end + len(closing) if end >= 0 else -1
+
+
+def _doctype_end(raw: bytes, at: int) -> int:
+    """Just after the ``>`` that closes a DOCTYPE whose name starts at ``at``, or -1.
+
+    The internal subset (``[…]``) holds declarations whose quoted values, comments
+    and processing instructions may contain ``>`` and ``]``: those are skipped whole.
+    """
+    depth = 0
+    while at >= 0:
+        token = _DOCTYPE_TOKEN.search(raw, at)
+        if token is None:
+            return -1
+        found, at = token.group(), token.end()
+        if found in _CLOSING:
+            at = _after(raw, _CLOSING[found], at)
+        elif found == b"[":
+            depth += 1
+        elif found == b"]":
+            depth = max(depth - 1, 0)
+        elif depth == 0:  # the ">" of the DOCTYPE itself
+            return at
+    return -1
 
 
 def read_source(path: Path, fmt: str | None = None, *, today: date, on_date: date | None = None, year: int | None = None) -> SourceFile:

@@ -11,6 +11,7 @@ whose shape changed is caught the same way in both.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from ..errors import Problem
 from ..identity import parse_arxiv_id
 from ..text import URL_RULE, Link, classify, is_url
-from . import Found, SourceFile, decode, line_of, one_line, text_problem
+from . import Found, Lines, SourceFile, decode, one_line, text_problem
 
 SHAPE = "a Hugging Face daily-papers response: a list of items with a 'paper' holding 'id', 'title' and 'summary'"
 
@@ -76,16 +77,73 @@ def items_of(data: Any) -> list[dict[str, Any]]:
     return items
 
 
-def found_in(items: list[dict[str, Any]], file: str, text: str, problems: list[Problem], left_out: list[Problem]) -> list[Found]:
+#: JSON's white space, as its decoder skips it between values.
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+#: Where an item lies in the text: from its first character to just after its last.
+Span = tuple[int, int]
+
+
+def parse_items(text: str) -> tuple[Any, list[Span]]:
+    """The JSON value of ``text`` and, for each item of a list, where it lies: one pass through the text.
+
+    A list is decoded item by item (by the standard decoder), so each item's
+    place comes with it and a problem can name its line without searching the
+    file again. Anything else (broken JSON, text after the list, not a list)
+    is left to ``json.loads``, so its errors read as the standard decoder's.
+    """
+    walked = _walk_list(text)
+    if walked is not None:
+        return walked
+    data = json.loads(text)  # raises the decoder's own error where the walk stopped
+    return data, [(0, len(text))] * (len(data) if isinstance(data, list) else 1)
+
+
+def _walk_list(text: str) -> tuple[list[Any], list[Span]] | None:
+    """The items of a JSON list and their spans, or None if ``text`` is not exactly one well-formed list."""
+    decoder = json.JSONDecoder()
+    at = _skip_space(text, 0)
+    if not text.startswith("[", at):
+        return None
+    items: list[Any] = []
+    spans: list[Span] = []
+    at = _skip_space(text, at + 1)
+    more = not text.startswith("]", at)  # an empty list has no first item
+    while more:
+        try:
+            item, end = decoder.raw_decode(text, at)
+        except json.JSONDecodeError:
+            return None
+        items.append(item)
+        spans.append((at, end))
+        at = _skip_space(text, end)
+        more = text.startswith(",", at)
+        if more:
+            at = _skip_space(text, at + 1)
+    if not text.startswith("]", at) or _skip_space(text, at + 1) != len(text):
+        return None
+    return items, spans
+
+
+def _skip_space(text: str, at: int) -> int:
+    return _SPACE.match(text, at).end()  # type: ignore[union-attr]
+
+
+def found_in(items: list[dict[str, Any]], spans: list[Span], file: str, text: str, problems: list[Problem], left_out: list[Problem]) -> list[Found]:
     """Papers of shape-checked items; an item with a bad id or bad characters is a problem at its line.
+
+    An item's line is the line of its id within the item's own ``span`` (else the
+    item's first line): the items are met in the order of the file, so the
+    whole file is read once to number them.
 
     A link that is not a web address is left out of its paper, and said in ``left_out``.
     """
     found = []
-    for index, item in enumerate(items):
+    lines = Lines(text)
+    for index, (item, (start, end)) in enumerate(zip(items, spans, strict=True)):
         paper = _paper_of(item, index)
-        needle = json.dumps(paper["id"])
-        at, line = max(text.find(needle), 0), line_of(text, needle)
+        at = text.find(json.dumps(paper["id"]), start, end)
+        line = lines.at(at if at >= 0 else start)
         arxiv = parse_arxiv_id(paper["id"])
         if arxiv is None:
             problems.append(Problem(file, line, f"item {index}: {paper['id']!r} is not an arXiv id; remove the item or fix its id"))
@@ -102,7 +160,8 @@ def found_in(items: list[dict[str, Any]], file: str, text: str, problems: list[P
         links, bad = _links(paper, item)
         for key, value in bad:  # Hugging Face's data, not the paper's: the paper is imported, without the link
             message = f"item {index} ({arxiv}): {key} {value!r} is not one web address ({URL_RULE}); imported without it"
-            left_out.append(Problem(file, line_of(text, json.dumps(key), at) or line, message))
+            where = text.find(json.dumps(key), max(at, start), end)
+            left_out.append(Problem(file, lines.at(where) if where >= 0 else line, message))
         found.append(
             Found(
                 title=title,
@@ -125,7 +184,8 @@ def read_hf(path: Path) -> SourceFile:
     if text is None:
         return source
     try:
-        items = items_of(json.loads(text))
+        data, spans = parse_items(text)
+        items = items_of(data)
     except RecursionError:
         source.file_problems.append(Problem(str(path), None, f"is not {SHAPE} (it is nested too deeply)"))
         return source
@@ -135,6 +195,6 @@ def read_hf(path: Path) -> SourceFile:
     except ShapeChanged as exc:
         source.file_problems.append(Problem(str(path), None, f"is not {SHAPE} ({exc})"))
         return source
-    source.entries = found_in(items, str(path), text, source.problems, source.left_out)
+    source.entries = found_in(items, spans, str(path), text, source.problems, source.left_out)
     source.check_nonempty(path, "the response is an empty list")
     return source
