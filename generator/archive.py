@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import PapersError, Problem, ProblemsError
-from .journal import STAGING, TEMP_SUFFIX, ArchiveLock, Transaction, needs_recovery, recover
+from .journal import JOURNAL, STAGING, TEMP_SUFFIX, ArchiveLock, Transaction, recover
 from .records import FIELDS, MAX_RECORD_BYTES, LeftOut, Record, RecordInvalid, record_from_mapping, shown
 from .text import forbidden_character, plural
 from .workers import process_pool, workers
@@ -346,11 +346,16 @@ def _why_unreadable(node: yaml.ScalarNode, error: Exception) -> str:
 
 @dataclass
 class _Walk:
-    """What is in the archive folder: record files, problems with other files, stray temp files."""
+    """What is in the archive folder: record files, problems with other files, what an interrupted write left."""
 
     records: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     temps: list[Path] = field(default_factory=list)
+    staging: list[Path] = field(default_factory=list)  # staged files of a write that never reached its journal
+
+    @property
+    def leftovers(self) -> int:
+        return len(self.temps) + len(self.staging)
 
 
 #: From this many record files, they are read on every core: YAML parsing is most of a cold build's start.
@@ -511,15 +516,21 @@ class Archive:
             return walk
         for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
             path = Path(entry.path)
-            if not entry.is_dir():
+            if entry.name == STAGING:
+                walk.staging.append(path)  # an earlier version's, at the root
+            elif entry.is_symlink() and not path.exists():  # a shard folder on a disk that is not mounted: never silently empty
+                gone = f"is a link to {os.readlink(path)}, which does not exist: mount it, or fix or delete the link"
+                walk.problems.append(Problem(self.display(path), None, gone))
+            elif not entry.is_dir():
                 self._classify(path, walk)
-            elif entry.name == STAGING:
-                continue  # the journal's
             elif entry.name.startswith(".") or path.suffix.lower() in (".yaml", ".yml"):
                 self._unread_folder(path, walk)
             else:
                 for inner in sorted(os.scandir(path), key=lambda e: e.name):
-                    (self._unread_folder if inner.is_dir() else self._classify)(Path(inner.path), walk)
+                    if inner.name == STAGING:
+                        walk.staging.append(Path(inner.path))
+                    else:
+                        (self._unread_folder if inner.is_dir() else self._classify)(Path(inner.path), walk)
         return walk
 
     def _unread_folder(self, path: Path, walk: _Walk) -> None:
@@ -586,15 +597,27 @@ class Archive:
             return self._read(self._walk())
         lock = ArchiveLock(self.root)
         with lock.shared(READ_WAIT_SECONDS):
-            walk = None if needs_recovery(self.root) else self._walk()
-            if walk is not None and walk.temps and not os.access(self.root, os.W_OK):
-                self.log.warning("%s: %d temporary file(s) left by an interrupted write: its owner should run papers check", self.root, len(walk.temps))
+            walk = None if (self.root / JOURNAL).exists() else self._walk()
+            if walk is not None and not walk.leftovers:
                 return self._read(walk)
-            if walk is not None and not walk.temps:
-                return self._read(walk)
+            if not os.access(self.root, os.W_OK):
+                return self._read_unrecovered(walk)
         with lock.exclusive("recovering an interrupted write", READ_WAIT_SECONDS):
             recover(self.root, self.log.info)
             return self._read(self._walk())
+
+    def _read_unrecovered(self, walk: _Walk | None) -> tuple[list[Record], list[Problem]]:
+        """An interrupted write in an archive this process may not write: read around what it left, unless it was committed."""
+        why = "it is on a read-only file system" if os.statvfs(self.root).f_flag & os.ST_RDONLY else "you may not write it"
+        if walk is None:
+            raise PapersError(
+                f"{self.root / JOURNAL}: a write was interrupted after it was committed, and must be completed before the archive "
+                f"can be read, but {why}: run `papers check` once where it can be written (as its owner, or with it mounted writable)"
+            )
+        # Staged files and temporary files are not records yet: the archive is as it was before the write.
+        left = [f"{n} {what}" for n, what in ((len(walk.temps), "temporary file(s)"), (len(walk.staging), "staging folder(s)")) if n]
+        self.log.warning("%s: %s left by an interrupted write: its owner should run papers check (%s)", self.root, " and ".join(left), why)
+        return self._read(walk)
 
     def locate(self, record_id: str, key: str, item: str | None = None) -> tuple[str, int | None]:
         """The file and line of ``key`` (or of ``item`` in it) in a record, for a problem found after loading."""

@@ -5,11 +5,17 @@ Its files are hidden (so they are never taken for records) and git-ignored:
 
 - ``.lock``: an ``flock``. A writer holds it exclusively for its whole command
   and writes its PID and command into it; a reader holds it shared while it
-  reads, so it never sees a half-applied change.
-- ``.staging/``: the files of the transaction being written, flushed to disk.
+  reads (opened read-only, so a read-only archive can be read), so it never
+  sees a half-applied change.
+- ``<shard>/.staging/``: the files of the transaction being written, flushed to
+  disk, each in the folder of its target: a rename never leaves its folder, so
+  it stays atomic when a shard folder is a link to another file system.
 - ``.journal``: the renames that apply a transaction. It is written (atomically)
   only once every staged file is on disk, so its presence means "committed":
   whoever finds it completes it. Staged files without a journal are rolled back.
+
+(Journals of earlier versions staged every file in ``.staging/`` at the root;
+recovery still completes them, copying when a target is on another file system.)
 """
 
 from __future__ import annotations
@@ -46,6 +52,10 @@ class ArchiveBusy(PapersError):
 
 class JournalDamaged(PapersError):
     """A journal that cannot be read: it was not written by us, or was edited by hand."""
+
+
+class JournalStuck(PapersError):
+    """A committed write that cannot be completed yet: the file system refuses a rename."""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -91,17 +101,24 @@ class ArchiveLock:
     def path(self) -> Path:
         return self.root / LOCK
 
-    def _open(self, *, create: bool) -> int | None:
+    def _open_to_read(self, *, create: bool) -> int | None:
+        """``.lock`` opened read-only: a shared ``flock`` needs no more, so an archive on a read-only mount can be read.
+
+        None when there is none and it cannot be made: on a read-only mount no one
+        can be writing; in another user's archive, no writer has written yet (the
+        first one makes the file). Either way the reader reads without a lock.
+        """
         try:
-            return os.open(self.path, os.O_RDWR | (os.O_CREAT if create else 0), 0o666)
+            return os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
-            return None
-        except PermissionError:
-            # A read-only checkout: nobody can write it, so there is nothing to wait for.
-            try:
-                return os.open(self.path, os.O_RDONLY)
-            except OSError:
+            if not create:
                 return None
+        try:
+            return os.open(self.path, os.O_RDONLY | os.O_CREAT, 0o666)
+        except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT):
+                return None
+            raise
 
     def _acquire(self, fd: int, mode: int, timeout: float, doing: str) -> None:
         """Take the lock, polling; past ``timeout`` give up, unless only readers hold it: they finish soon.
@@ -129,7 +146,7 @@ class ArchiveLock:
 
     def holder(self) -> str:
         """Who holds the lock, as well as can be told: a writer names itself in the file."""
-        fd = self._open(create=False)
+        fd = self._open_to_read(create=False)
         if fd is None:
             return "another process holds its lock"
         try:
@@ -154,6 +171,10 @@ class ArchiveLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except PermissionError:
             raise PapersError(f"{self.root}: you may not write the archive (permission denied); run this as a user who may") from None
+        except OSError as exc:
+            if exc.errno != errno.EROFS:
+                raise
+            raise PapersError(f"{self.root}: cannot write the archive: it is on a read-only file system; remount it writable, or work on a copy") from None
         try:
             self._acquire(fd, fcntl.LOCK_EX, timeout, "write the archive")
             os.ftruncate(fd, 0)
@@ -165,7 +186,7 @@ class ArchiveLock:
     @contextmanager
     def shared(self, timeout: float) -> Iterator[None]:
         """Hold the lock with other readers; no writer changes the archive meanwhile."""
-        fd = self._open(create=self.root.is_dir() and os.access(self.root, os.W_OK))
+        fd = self._open_to_read(create=self.root.is_dir())
         if fd is None:
             yield
             return
@@ -202,17 +223,25 @@ def _digest(path: Path) -> str | None:
 
 @dataclass(frozen=True)
 class Move:
-    """One rename of a transaction: ``staged`` (a name in ``.staging/``) onto ``target`` (relative to the root).
+    """One rename of a transaction: ``staged`` onto ``target``, both relative to the root.
 
-    ``base`` is the digest of the target as it was when the write began (None: it
-    did not exist) and ``digest`` the staged file's, so that recovery replaces
-    only what the write meant to replace, and knows a move it already made.
+    ``staged`` is in the ``.staging/`` folder inside the target's own folder
+    (``3f/.staging/0.yaml`` onto ``3f/<id>.yaml``). ``base`` is the digest of the
+    target as it was when the write began (None: it did not exist) and ``digest``
+    the staged file's, so that recovery replaces only what the write meant to
+    replace, and knows a move it already made.
     """
 
     staged: str
     target: str
     base: str | None
     digest: str
+
+
+def staged_beside(target: str, n: int) -> str:
+    """Where the ``n``-th file of a transaction is staged: in its target's folder, so the rename never crosses a file system."""
+    folder, _, _ = target.rpartition("/")
+    return f"{folder}/{STAGING}/{n}.yaml"
 
 
 @dataclass
@@ -238,21 +267,34 @@ class Transaction:
         """
         if not self.files:
             return
-        staging = self.root / STAGING
-        moves = []
+        moves: list[Move] = []
+        made: list[Path] = []  # staging folders, then the shard folders made for them: removed if staging fails
         try:
-            staging.mkdir()
             for n, relative in enumerate(sorted(self.files)):
-                content = self.files[relative]
-                write_new(staging / f"{n}.yaml", content)
-                moves.append(Move(f"{n}.yaml", relative, _digest(self.root / relative), hashlib.sha256(content).hexdigest()))
+                content, staged = self.files[relative], staged_beside(relative, n)
+                folder = (self.root / staged).parent
+                if not moves or folder != (self.root / moves[-1].staged).parent:
+                    _make_staging(folder, made)
+                write_new(self.root / staged, content)
+                moves.append(Move(staged, relative, _digest(self.root / relative), hashlib.sha256(content).hexdigest()))
             flush_to_disk()  # every staged file is whole on disk before the journal says "apply them"
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            for folder in made:
+                shutil.rmtree(folder, ignore_errors=True)
             raise
         with signals_held():
             _write_journal(self.root, self.holder, moves)
             _apply(self.root, moves)
+
+
+def _make_staging(folder: Path, made: list[Path]) -> None:
+    """Make a shard's staging folder (and the shard folder, for a new shard), noting each for a roll-back."""
+    shard = folder.parent
+    if not shard.is_dir():
+        shard.mkdir()
+        made.insert(0, shard)  # removed after the staging folder inside it
+    folder.mkdir()
+    made.insert(0, folder)
 
 
 def _write_journal(root: Path, holder: str, moves: list[Move]) -> None:
@@ -264,14 +306,16 @@ def _write_journal(root: Path, holder: str, moves: list[Move]) -> None:
     _fsync_dir(root)
 
 
-_STAGED_RE = re.compile(r"^\d+\.yaml$")
-_TARGET_RE = re.compile(r"^[0-9a-f]{2}/[^/\\]+\.yaml$")
+_SHARD_STAGED_RE = re.compile(r"^([0-9a-f]{2})/\.staging/\d+\.yaml$")
+_ROOT_STAGED_RE = re.compile(r"^\d+\.yaml$")  # an earlier version's journal: in the root's .staging/
+_TARGET_RE = re.compile(r"^([0-9a-f]{2})/[^/\\]+\.yaml$")
 
 
 def _damaged(root: Path, why: str) -> JournalDamaged:
     return JournalDamaged(
         f"{root / JOURNAL}: an interrupted write cannot be completed: {why}. Nothing was changed; "
-        f"compare {root / STAGING} with the archive by hand, then delete the journal and the staging folder"
+        f"compare the staging folders ({root / STAGING}, {root}/<shard>/{STAGING}) with the archive by hand, "
+        "then delete the journal and the staging folders"
     )
 
 
@@ -284,16 +328,21 @@ def _read_journal(root: Path) -> list[Move]:
         moves = [Move(str(a), str(b), c if c is None else str(c), str(d)) for a, b, c, d in data["moves"]]
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise _damaged(root, f"it cannot be read ({exc})") from None
+    checked = []
     for move in moves:
-        if not _STAGED_RE.match(move.staged) or not _TARGET_RE.match(move.target):
+        target, staged = _TARGET_RE.match(move.target), _SHARD_STAGED_RE.match(move.staged)
+        if target and _ROOT_STAGED_RE.match(move.staged):
+            move = Move(f"{STAGING}/{move.staged}", move.target, move.base, move.digest)
+        elif not (target and staged and staged.group(1) == target.group(1)):
             raise _damaged(root, f"it names {move.staged!r} -> {move.target!r}, which is not a move inside the archive")
-    return moves
+        checked.append(move)
+    return checked
 
 
 def _check_moves(root: Path, moves: list[Move]) -> None:
     """Refuse to touch anything unless every move is still the one the journal meant."""
     for move in moves:
-        staged, current = root / STAGING / move.staged, _digest(root / move.target)
+        staged, current = root / move.staged, _digest(root / move.target)
         if staged.exists():
             if current not in (move.base, move.digest):
                 raise _damaged(root, f"{move.target} has changed since the write began")
@@ -307,26 +356,76 @@ def _apply(root: Path, moves: list[Move]) -> int:
     Returns how many were renamed now.
     """
     _check_moves(root, moves)
-    staging, renamed = root / STAGING, 0
+    renamed = 0
     for move in moves:
-        source, target = staging / move.staged, root / move.target
+        source, target = root / move.staged, root / move.target
         if source.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _move_into_place(source, target)
+            except OSError as exc:
+                raise _stuck(root, source, target, exc) from None
             renamed += 1
     flush_to_disk()  # every rename is on disk before the journal that would redo it goes
-    shutil.rmtree(staging, ignore_errors=True)
+    for folder in staging_folders(root):
+        shutil.rmtree(folder, ignore_errors=True)
     (root / JOURNAL).unlink(missing_ok=True)
     _fsync_dir(root)
     return renamed
 
 
+def _move_into_place(source: Path, target: Path) -> None:
+    """Rename ``source`` onto ``target``; across file systems (an earlier version's journal), copy beside it first.
+
+    The copy is renamed in its own folder, so the target is whole or untouched;
+    the staged file goes last, so a crash meanwhile only repeats the copy.
+    """
+    try:
+        os.replace(source, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    beside = target.with_name(f".{target.name}{TEMP_SUFFIX}")
+    beside.unlink(missing_ok=True)
+    write_new(beside, source.read_bytes(), fsync=True)
+    os.replace(beside, target)
+    source.unlink()
+
+
+def _stuck(root: Path, source: Path, target: Path, exc: OSError) -> JournalStuck:
+    folder = target.parent
+    fixes = {
+        errno.EROFS: f"make {folder} writable (it is on a read-only file system)",
+        errno.EACCES: f"run it as a user who may write {folder}",
+        errno.EPERM: f"run it as a user who may write {folder}",
+        errno.ENOSPC: f"free some space where {folder} is",
+        errno.EDQUOT: f"free some space where {folder} is",
+    }
+    fix = fixes.get(exc.errno or 0, "remove the cause")
+    return JournalStuck(
+        f"{root / JOURNAL}: a committed write cannot be completed: moving {source} onto {target} failed "
+        f"({exc.strerror or exc}). Nothing is lost: {fix}, then run `papers check`, which completes it "
+        "(or do it by hand: move each staged file the journal names onto its target, then delete the journal)"
+    )
+
+
 # --- recovery ---------------------------------------------------------------------
+
+
+def _shard_folders(root: Path) -> list[Path]:
+    return [Path(e.path) for e in sorted(os.scandir(root), key=lambda e: e.name) if e.is_dir() and not e.name.startswith(".")]
+
+
+def staging_folders(root: Path) -> list[Path]:
+    """Every staging folder: one in each shard folder a write was staging into, and an earlier version's at the root."""
+    found = [folder / STAGING for folder in _shard_folders(root) if os.path.lexists(folder / STAGING)]
+    return [*found, *([root / STAGING] if os.path.lexists(root / STAGING) else [])]
 
 
 def stray_temp_files(root: Path) -> list[Path]:
     """Hidden temporary files left by a process that died while writing, in the root and its shard folders."""
-    folders = [root, *(Path(e.path) for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))]
+    folders = [root, *_shard_folders(root)]
     return [Path(e.path) for folder in folders for e in sorted(os.scandir(folder), key=lambda e: e.name) if _is_temp(e)]
 
 
@@ -334,9 +433,14 @@ def _is_temp(entry: os.DirEntry) -> bool:
     return entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX) and entry.is_file()
 
 
-def needs_recovery(root: Path) -> bool:
-    """Whether a write was interrupted: a journal to complete or staged files to roll back."""
-    return (root / JOURNAL).exists() or (root / STAGING).exists()
+def _roll_back(staging: Path) -> None:
+    try:
+        shutil.rmtree(staging)
+    except OSError as exc:
+        raise PapersError(
+            f"{staging}: the staged files of an interrupted write cannot be removed ({exc.strerror or exc}); "
+            "none of them is a record yet: delete the folder by hand, or run `papers check` where it can be written"
+        ) from None
 
 
 def recover(root: Path, notify: Callable[[str], None], *, temp_files: list[Path] | None = None) -> None:
@@ -344,18 +448,20 @@ def recover(root: Path, notify: Callable[[str], None], *, temp_files: list[Path]
 
     Call only while holding the exclusive lock.
     """
-    journal, staging = root / JOURNAL, root / STAGING
-    if staging.exists() and not staging.is_dir():
-        raise _damaged(root, f"{staging} is not a folder")
+    journal, stagings = root / JOURNAL, staging_folders(root)
+    odd = next((folder for folder in stagings if not folder.is_dir()), None)
+    if odd is not None:
+        raise _damaged(root, f"{odd} is not a folder")
     with signals_held():
         if journal.exists():
             moves = _read_journal(root)
             renamed = _apply(root, moves)
             done = f"{renamed} renamed now, {len(moves) - renamed} already in place"
             notify(f"{root}: completed an interrupted write of {len(moves)} record file(s) from its journal ({done})")
-        elif staging.exists():
-            count = sum(1 for _ in staging.iterdir())
-            shutil.rmtree(staging)
+        elif stagings:
+            count = sum(1 for folder in stagings for _ in folder.iterdir())
+            for folder in stagings:
+                _roll_back(folder)
             notify(f"{root}: rolled back an interrupted write: {count} staged file(s) discarded, the archive is as before it")
         temps = stray_temp_files(root) if temp_files is None else temp_files
         for temp in temps:

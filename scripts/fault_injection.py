@@ -1,6 +1,6 @@
 """Kill imports with SIGKILL at chosen and random points; prove the archive holds all of each import or none.
 
-    .venv/bin/python scripts/fault_injection.py [--papers 2000] [--kills 24] [--timed 4] [--seed 7]
+    .venv/bin/python scripts/fault_injection.py [--papers 2000] [--kills 24] [--timed 4] [--seed 7] [--other-fs DIR]
 
 A fresh project holds a small base archive. For each kill, a copy of it gets a
 `papers import` of N new papers that dies with SIGKILL:
@@ -14,7 +14,9 @@ A fresh project holds a small base archive. For each kill, a copy of it gets a
 
 After each kill the next command (`papers check`) must pass and leave the
 archive with none of the import or all of it, and no temporary file; then
-re-running the import must complete it. Prints one row per kill (its point:
+re-running the import must complete it. With ``--other-fs DIR`` every shard
+folder of each copy is a link to a folder in DIR, on another file system (say
+/dev/shm), as the README allows. Prints one row per kill (its point:
 the k-th file or rename, or for a timed kill the delay in ms) and a summary;
 exits 1 if any kill broke the rule. `tests/test_faults.py` runs it.
 """
@@ -30,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,13 +134,27 @@ def _run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
+def _names(archive: Path) -> list[str]:
+    """Every file and folder name in the archive, shard folders followed when they are links."""
+    return [name for _, folders, files in os.walk(archive, followlinks=True) for name in folders + files]
+
+
 def _leftovers(archive: Path) -> int:
-    names = [p for p in archive.rglob("*") if p.name.endswith(".tmp") or p.name in (".staging", ".journal")]
-    return len(names)
+    return sum(1 for name in _names(archive) if name.endswith(".tmp") or name in (".staging", ".journal"))
 
 
 def _imported(archive: Path) -> int:
-    return sum(1 for p in archive.rglob("kill-*.yaml"))
+    return sum(1 for name in _names(archive) if name.startswith("kill-") and name.endswith(".yaml"))
+
+
+def link_shards(archive: Path, elsewhere: Path) -> None:
+    """Move every shard folder (all 256, made if missing) into ``elsewhere`` and leave a link to it in its place."""
+    elsewhere.mkdir(parents=True)
+    for name in (f"{n:02x}" for n in range(256)):
+        folder = archive / name
+        folder.mkdir(exist_ok=True)
+        shutil.move(str(folder), str(elsewhere / name))
+        folder.symlink_to(elsewhere / name)
 
 
 def make_template(workdir: Path, papers: int) -> Path:
@@ -155,9 +173,11 @@ def make_template(workdir: Path, papers: int) -> Path:
     return template
 
 
-def one_kill(workdir: Path, template: Path, papers: int, n: int, phase: str, point: int) -> Outcome:
+def one_kill(workdir: Path, template: Path, papers: int, n: int, phase: str, point: int, other_fs: Path | None = None) -> Outcome:
     project = workdir / f"run-{n}"
     shutil.copytree(template, project)
+    if other_fs is not None:
+        link_shards(project / "archive", other_fs / f"run-{n}")
     listing = str(workdir / "kill.txt")
     process = _papers(project, "import", listing, phase=phase, point=point)
     if phase == "timed":
@@ -172,6 +192,8 @@ def one_kill(workdir: Path, template: Path, papers: int, n: int, phase: str, poi
     after_rerun, ok = _imported(project / "archive"), check.returncode == 0 and rerun.returncode == 0
     outcome = Outcome(phase, point, killed, recovery, after_kill, after_rerun, temps, ok, papers)
     shutil.rmtree(project)
+    if other_fs is not None:
+        shutil.rmtree(other_fs / f"run-{n}")
     return outcome
 
 
@@ -185,6 +207,16 @@ def plan(kills: int, timed: int, papers: int, rng: random.Random) -> list[tuple[
     return sorted(points + fixed, key=lambda p: (PHASES.index(p[0]), p[1])) + [("timed", 0)] * timed
 
 
+@contextmanager
+def _elsewhere(parent: Path | None) -> Iterator[Path | None]:
+    """A fresh folder in ``parent`` (None: none), removed afterwards."""
+    if parent is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="papers-faults-", dir=parent) as folder:
+        yield Path(folder)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=2000, help="papers in the killed import (default: %(default)s)")
@@ -192,10 +224,13 @@ def main() -> int:
     parser.add_argument("--timed", type=int, default=4, help="of those, kills at a random moment from outside (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=2, help="kills run at once (default: %(default)s, one per core here)")
+    parser.add_argument("--other-fs", type=Path, help="link every shard folder to a folder here, on another file system (say /dev/shm)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory(prefix="papers-faults-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="papers-faults-") as tmp, _elsewhere(args.other_fs) as other_fs:
         workdir = Path(tmp)
+        if other_fs is not None and other_fs.stat().st_dev == workdir.stat().st_dev:
+            raise SystemExit(f"--other-fs {args.other_fs} is on the same file system as {workdir}: name a folder on another one")
         template = make_template(workdir, args.papers)
         started = time.monotonic()
         _run(shutil.copytree(template, workdir / "timing"), "import", str(workdir / "kill.txt"))
@@ -206,7 +241,8 @@ def main() -> int:
         # A timed kill's point is its delay in milliseconds.
         kills = [(p, q if p != "timed" else round(rng.uniform(0, duration) * 1000)) for p, q in plan(args.kills, args.timed, args.papers, rng)]
         with ThreadPoolExecutor(args.jobs) as pool:  # each kill has its own copy of the project
-            outcomes = list(pool.map(lambda job: one_kill(workdir, template, args.papers, *job), [(n, p, q) for n, (p, q) in enumerate(kills, start=1)]))
+            jobs = [(n, p, q, other_fs) for n, (p, q) in enumerate(kills, start=1)]
+            outcomes = list(pool.map(lambda job: one_kill(workdir, template, args.papers, *job), jobs))
         for n, outcome in enumerate(outcomes, start=1):
             flag = "" if outcome.ok else "   <-- BROKEN"
             print(

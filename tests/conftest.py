@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -153,6 +154,32 @@ def with_model(project: Path, model: Path) -> None:
     cache = project / ".cache" / "papers"
     cache.mkdir(parents=True, exist_ok=True)
     shutil.copy(model, cache / model.name)
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path) -> Iterator[Path]:
+    """A fresh folder on another file system than ``tmp_path``'s, where a shard folder can be linked to.
+
+    No mount needed: /dev/shm is a tmpfs on most Linux systems, GitHub's runners included.
+    """
+    here, folder = tmp_path.stat().st_dev, None
+    for candidate in (Path("/dev/shm"), Path("/run/shm"), Path("/var/tmp")):
+        if candidate.is_dir() and os.access(candidate, os.W_OK) and candidate.stat().st_dev != here:
+            folder = Path(tempfile.mkdtemp(prefix="papers-elsewhere-", dir=candidate))
+            break
+    if folder is None:
+        pytest.skip(f"no second file system to link a shard folder to: /dev/shm, /run/shm and /var/tmp are absent or on {tmp_path}'s")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def link_shard(root: Path, name: str, elsewhere: Path) -> Path:
+    """Move the shard folder ``root/name`` (made if missing) into ``elsewhere`` and leave a link to it in its place."""
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    moved = Path(shutil.move(str(folder), str(elsewhere / name)))
+    folder.symlink_to(moved)
+    return moved
 
 
 def papers(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from generator.config import Settings
 from generator.errors import ProblemsError
 from generator.feeds import FeedError, render_feed
 from generator.ingest import import_sources
-from generator.journal import STAGING
+from generator.journal import JOURNAL, STAGING
 from generator.sources import read_source
 
 TODAY = date(2026, 11, 26)
@@ -42,7 +43,7 @@ def test_ctrl_c_during_an_import_is_one_line_exit_130_and_nothing_half_done(proj
         cwd=project,
     )
     deadline = time.monotonic() + 60
-    while not (project / "archive" / STAGING).exists() and process.poll() is None and time.monotonic() < deadline:
+    while not _staging(project / "archive") and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.001)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
@@ -54,6 +55,14 @@ def test_ctrl_c_during_an_import_is_one_line_exit_130_and_nothing_half_done(proj
     count = len(Archive(project / "archive").load()) if (project / "archive").exists() else 0
     assert count in (0, 3000)
     assert [p for p in (project / "archive").rglob("*.tmp")] == [] if (project / "archive").exists() else True
+
+
+def _staging(archive: Path) -> bool:
+    """Whether a write is staging: a staging folder in some shard folder."""
+    try:
+        return any((folder / STAGING).exists() for folder in archive.iterdir())
+    except FileNotFoundError:
+        return False
 
 
 # --- 3. control characters ------------------------------------------------------------------
@@ -248,3 +257,76 @@ def test_an_archive_you_may_not_write_gives_a_clear_error_and_still_builds(tmp_p
     imported = run([*nobody, sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), "import", str(SEED)])
     assert imported.returncode == 1 and "you may not write the archive (permission denied)" in imported.stderr
     shutil.rmtree(project)
+
+
+def test_a_shard_linked_to_a_disk_that_is_not_mounted_is_a_problem_not_missing_papers(archive: Archive, tmp_path: Path) -> None:
+    archive.add([make_record("linked"), make_record("other")])
+    folder = archive.path_for("linked").parent
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    folder.rename(disk / folder.name)
+    folder.symlink_to(disk / folder.name)
+    disk.rename(tmp_path / "unmounted")
+    records, problems = archive.scan()
+    assert [r.id for r in records] == ["other"]
+    assert [(p.file, p.message) for p in problems] == [
+        (archive.display(folder), f"is a link to {disk / folder.name}, which does not exist: mount it, or fix or delete the link")
+    ]
+
+
+# --- a read-only archive (issue 19, finding 7) ----------------------------------------------------
+
+#: Mounts the archive read-only in a mount namespace of the command's own (nothing outside sees it), then runs the command.
+READ_ONLY = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+
+
+@pytest.fixture
+def read_only(project: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """A project with three papers; runs a command on it with its archive/ on a read-only mount."""
+    Archive(project / "archive").add([make_record(name) for name in ("alpha-paper", "beta-paper", "gamma-paper")])
+    # Without root, a user namespace lends the right to mount (GitHub's runners and most desktops allow it).
+    own = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+    def run(*command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["unshare", *own, "--mount", "sh", "-c", READ_ONLY, "archive", *command], capture_output=True, text=True, cwd=project, env=env)
+
+    probe = run("touch", "archive/probe") if shutil.which("unshare") else None
+    if probe is None or "Read-only file system" not in probe.stderr:
+        pytest.skip(f"cannot mount the archive read-only here (unshare --mount: {probe.stderr.strip() if probe else 'not installed'})")
+    return run
+
+
+def papers_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "generator", "-f", "mkdocs.yml", *args]
+
+
+def test_a_read_only_archive_is_read_by_check_and_by_a_build_with_or_without_its_lock_file(project: Path, read_only: Callable) -> None:
+    lock = project / "archive" / ".lock"
+    assert lock.is_file()  # left by the import, as every writer leaves it
+    check = read_only(*papers_command("check"))
+    assert check.returncode == 0 and check.stdout.startswith("ok: 3 records"), check.stderr
+    build = read_only(sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(project / "site"))
+    assert build.returncode == 0, build.stderr
+    assert (project / "site" / "papers" / "beta-paper" / "index.html").is_file()
+    lock.unlink()  # an archive copied without it, or never written where it is mounted
+    check = read_only(*papers_command("check"))
+    assert check.returncode == 0 and check.stdout.startswith("ok: 3 records"), check.stderr
+    assert not lock.exists()
+
+
+def test_a_read_only_archive_says_what_an_interrupted_write_needs(project: Path, read_only: Callable) -> None:
+    staging = Archive(project / "archive").path_for("alpha-paper").parent / STAGING
+    staging.mkdir()
+    (staging / "0.yaml").write_text("id: half", encoding="utf-8")
+    check = read_only(*papers_command("check"))  # staged, never committed: the archive is as before the write
+    assert check.returncode == 0 and check.stdout.startswith("ok: 3 records"), check.stderr
+    assert "1 staging folder(s) left by an interrupted write: its owner should run papers check (it is on a read-only file system)" in check.stderr
+    (project / "archive" / JOURNAL).write_text('{"moves": []}', encoding="utf-8")
+    check = read_only(*papers_command("check"))  # committed: reading around it would show half a write
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    assert "a write was interrupted after it was committed, and must be completed before the archive can be read" in check.stderr
+    assert "but it is on a read-only file system" in check.stderr
+    assert "run `papers check` once where it can be written" in check.stderr
+    imported = read_only(*papers_command("import", str(SEED)))
+    assert imported.returncode == 1 and "cannot write the archive: it is on a read-only file system; remount it writable" in imported.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -26,4 +27,20 @@ def test_24_kills_across_staging_journal_renames_and_clean_up_never_leave_half_a
     assert all(row[3] == "yes" for row in rows)  # every run really died by SIGKILL
     assert {row[4] for row in rows if row[1] == "stage"} == {"0"}  # killed before the journal: rolled back
     assert {row[4] for row in rows if row[1] == "rename"} == {"2000"}  # killed after it: completed
+    assert "broken: 0" in result.stdout
+
+
+@pytest.mark.slow
+def test_kills_never_leave_half_an_import_when_every_shard_is_on_another_file_system(elsewhere: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "fault_injection.py"), "--papers", "400", "--kills", "10", "--timed", "2", "--other-fs", str(elsewhere)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if re.match(r"\s*\d+  [a-z]", line)]
+    assert len(rows) == 10 and all(row[3] == "yes" for row in rows)
+    assert {row[4] for row in rows if row[1] == "stage"} == {"0"}
+    assert {row[4] for row in rows if row[1] in ("journal-done", "rename", "cleanup")} == {"400"}
     assert "broken: 0" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -13,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_record
+from conftest import link_shard, make_record
 
 import generator.journal as journal
-from generator.archive import Archive, dump_record, shard
+from generator.archive import Archive, Edit, dump_record, shard
 from generator.journal import JOURNAL, STAGING, ArchiveBusy, ArchiveLock
 from generator.records import Record
 
@@ -212,3 +213,87 @@ def test_ctrl_c_right_after_the_journal_is_written_still_completes_the_write(arc
     finally:
         signal.signal(signal.SIGINT, previous)
     assert len(Archive(archive.root).load()) == 10 and not (archive.root / JOURNAL).exists()
+
+
+# --- a shard folder linked to another file system ----------------------------------------------
+
+
+def ids_in(shard_name: str, count: int) -> list[str]:
+    """``count`` ids whose records live in the shard folder ``shard_name``."""
+    return [i for i in (f"paper-{n}" for n in range(20_000)) if shard(i) == shard_name][:count]
+
+
+def leftovers(root: Path) -> list[str]:
+    """What a write leaves behind if it is not whole: journal, staging folders, temporary files (links followed)."""
+    found = [p for p in root.iterdir() if p.name in (JOURNAL, STAGING) or p.name.endswith(".tmp")]
+    found += [p for folder in root.iterdir() if folder.is_dir() for p in folder.iterdir() if p.name == STAGING or p.name.endswith(".tmp")]
+    return sorted(str(p.relative_to(root)) for p in found)
+
+
+def test_a_shard_linked_to_another_file_system_takes_new_records_and_edits_whole(archive: Archive, elsewhere: Path) -> None:
+    first, *more = ids_in("3f", 4)
+    archive.add([make_record(first)])
+    link_shard(archive.root, "3f", elsewhere)
+    link_shard(archive.root, "a0", elsewhere)  # a shard with no record yet, linked ahead
+    new = [make_record(i) for i in [*more, *ids_in("a0", 2), *ids_in("00", 2)]]
+    with archive.writing("papers import mixed.txt"):
+        archive.write(new, {first: Edit(fill={"arxiv": "1506.03134"})})
+    loaded = {r.id: r for r in Archive(archive.root).load()}
+    assert sorted(loaded) == sorted([first, *(r.id for r in new)]) and loaded[first].arxiv == "1506.03134"
+    assert (archive.root / "3f").is_symlink() and (elsewhere / "3f" / f"{more[0]}.yaml").is_file()
+    assert leftovers(archive.root) == []
+
+
+def test_a_journal_an_earlier_version_could_not_complete_across_file_systems_is_completed(
+    archive: Archive, elsewhere: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Earlier versions staged in archive/.staging/ and renamed into the shard: across file systems,
+    # that fails, and every later command failed the same way (issue 19, finding 6).
+    records = [make_record(i) for i in ids_in("3f", 3)]
+    link_shard(archive.root, "3f", elsewhere)
+    _interrupted_transaction(archive, records, renamed=0)
+    with caplog.at_level(logging.INFO, logger="papers"):
+        assert [r.id for r in Archive(archive.root).load()] == sorted(r.id for r in records)
+    assert "completed an interrupted write of 3 record file(s) from its journal (3 renamed now, 0 already in place)" in caplog.text
+    assert leftovers(archive.root) == []
+
+
+def test_a_copy_across_file_systems_cut_short_is_made_again(archive: Archive, elsewhere: Path) -> None:
+    records = [make_record(i) for i in ids_in("3f", 2)]
+    link_shard(archive.root, "3f", elsewhere)
+    _interrupted_transaction(archive, records, renamed=0)
+    half = archive.path_for(records[0].id).with_name(f".{records[0].id}.yaml.tmp")  # died while copying it
+    half.write_bytes(dump_record(records[0]).encode()[:40])
+    assert [r.id for r in Archive(archive.root).load()] == sorted(r.id for r in records)
+    assert archive.path_for(records[0].id).read_bytes() == dump_record(records[0]).encode()
+    assert leftovers(archive.root) == []
+
+
+def test_a_kill_while_staging_in_a_shard_folder_is_rolled_back(archive: Archive, elsewhere: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = ids_in("3f", 1)[0]
+    archive.add([make_record(first)])
+    link_shard(archive.root, "3f", elsewhere)
+    (archive.root / "3f" / STAGING).mkdir()
+    (archive.root / "3f" / STAGING / "0.yaml").write_text("id: half", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="papers"):
+        assert [r.id for r in Archive(archive.root).load()] == [first]
+    assert "rolled back an interrupted write: 1 staged file(s) discarded" in caplog.text
+    assert leftovers(archive.root) == []
+
+
+def test_a_committed_write_the_file_system_refuses_says_exactly_what_to_do(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [make_record(f"p{i}") for i in range(3)]
+    _interrupted_transaction(archive, records, renamed=1)
+
+    def refused(source: str | Path, target: str | Path) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(source))
+
+    monkeypatch.setattr(journal.os, "replace", refused)
+    with pytest.raises(journal.JournalStuck) as caught:
+        Archive(archive.root).load()
+    message = str(caught.value)
+    assert message.startswith(f"{archive.root / JOURNAL}: a committed write cannot be completed: moving {archive.root / STAGING}")
+    assert "(Permission denied). Nothing is lost: run it as a user who may write" in message
+    assert "then run `papers check`, which completes it" in message
+    monkeypatch.undo()
+    assert len(Archive(archive.root).load()) == 3 and leftovers(archive.root) == []
