@@ -10,6 +10,7 @@ they are written as MkDocs would write them (``href``) for speed.
 from __future__ import annotations
 
 import calendar
+import html
 import json
 import posixpath
 import re
@@ -222,18 +223,57 @@ def _short(url: str) -> str:
     return re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
 
 
-# A link target, inline ``](target`` or by reference ``[name]: target``.
-_LINK_TARGET_RE = re.compile(r"(\]\(\s*<?|^\s*\[[^\]\n]+\]:\s*<?)([^\s)>]*)", re.MULTILINE)
-_SAFE_TARGET_RE = re.compile(r"(https?://|mailto:)|[^:&]*$", re.IGNORECASE)
+# Where a link's target starts: after ``](`` (inline), or ``[name]:`` (a reference definition).
+_LINK_OPENER_RE = re.compile(r"\]\(|^[ \t]*\[[^\]\n]*\]:", re.MULTILINE)
+_SAFE_TARGET_RE = re.compile(r"[\x00-\x20]*(?:https?://|mailto:)", re.IGNORECASE)
+_REFERENCE_TARGET_RE = re.compile(r"\s*\S*")
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 
 
-def _safe_target(match: re.Match[str]) -> str:
-    """Keep http(s), mailto and relative targets; break any other (``javascript:``, ``data:``,
-    entity-encoded schemes) so it shows as text instead of becoming a link."""
-    opener, target = match.groups()
-    if _SAFE_TARGET_RE.match(target):
-        return match.group(0)
-    return opener.replace("(", "&#40;").replace(":", "&#58;") + target.replace(":", "&#58;")
+def _target(text: str, start: int, inline: bool) -> str:
+    """The text from ``start`` that a link's target may take: never less than Markdown takes.
+
+    An inline target runs to its unmatched ``)`` (Markdown allows nested brackets and
+    parentheses, and newlines) or to the end of its paragraph; a reference's is one word.
+    """
+    if not inline:
+        return _REFERENCE_TARGET_RE.match(text, start).group()  # type: ignore[union-attr]
+    blank = _BLANK_LINE_RE.search(text, start)
+    end = blank.start() if blank else len(text)
+    depth, at = 0, start
+    while at < end:
+        char = text[at]
+        if char == ")" and depth == 0:
+            break
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        at += 2 if char == "\\" else 1  # an escaped bracket counts for nothing
+    return text[start:at]
+
+
+def _unsafe(target: str) -> bool:
+    """Whether a link target may be read as another scheme than http(s) or mailto.
+
+    A browser decodes character references (``java&#115;cript:``) and drops tabs and
+    newlines (``java\nscript:``); Markdown drops markup (`` `java`script: ``, ``[java](x)script:``).
+    So any colon is suspect, unless the target starts as an http(s) or mailto address.
+    """
+    url = html.unescape(target).replace("\t", "").replace("\n", "").replace("\r", "")
+    return ":" in url and not _SAFE_TARGET_RE.match(url)
+
+
+def _break_unsafe_links(text: str) -> str:
+    """Each link whose target may not be http(s), mailto or relative, with its ``(`` or ``:`` written
+    as a character reference: Markdown no longer reads a link there, and the reader sees its text.
+
+    Every opener is looked at, those inside another link's target too (``[a]([b](javascript:…)``).
+    """
+    parts, last = [], 0
+    for match in _LINK_OPENER_RE.finditer(text):
+        inline = match.group().endswith("(")
+        if _unsafe(_target(text, match.end(), inline)):
+            parts += [text[last : match.end() - 1], "&#40;" if inline else "&#58;"]
+            last = match.end()
+    return "".join(parts) + text[last:]
 
 
 def note_markdown(note: str, link_paper: Callable[[str], str] | None = None) -> str:
@@ -245,10 +285,10 @@ def note_markdown(note: str, link_paper: Callable[[str], str] | None = None) -> 
     ``[[paper-id]]`` references into links.
     """
     text = note.strip().replace("<", "&lt;").replace("{", "&#123;").replace("}", "&#125;")
-    text = _LINK_TARGET_RE.sub(_safe_target, text)
     if link_paper is not None:
         text = NOTE_LINK_RE.sub(lambda m: link_paper(m.group(1).strip()), text)
-    return text
+    # After the paper links: a paper's title inside a link's target becomes part of that target.
+    return _break_unsafe_links(text)
 
 
 def _authors(authors: Sequence[str]) -> str:

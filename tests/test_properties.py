@@ -26,11 +26,11 @@ from generator.catalog import Paper, new_catalog
 from generator.config import Settings
 from generator.errors import ProblemsError
 from generator.ingest import import_sources
-from generator.pages import LINK_LABELS, paper_page, paper_src
+from generator.pages import LINK_LABELS, note_markdown, paper_page, paper_src
 from generator.records import fingerprint
 from generator.site import export_rows, generate
 from generator.sources.listing import CHROME, parse_date_header
-from generator.text import Link, classify, html_text, is_url, readable
+from generator.text import Link, classify, html_text, is_url, markdown_text, readable
 
 TODAY = date(2026, 11, 26)
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "toc", "admonition"]  # as mkdocs.yml
@@ -161,3 +161,39 @@ def test_every_address_is_url_takes_is_one_button_to_exactly_it(url: str) -> Non
     assert button.get_text() == f" {LINK_LABELS[link.kind]}: {shown}" and button.select("span.twemoji > svg")
     assert [a for a in soup.find_all("a") if a.get("href") == link.url] == [button]
     assert not [(el.name, attr) for el in soup.find_all(True) for attr in el.attrs if attr.startswith("on")]
+
+
+# --- Notes: Markdown, but no script link and no attribute -------------------------------------
+
+_note_part = st.sampled_from(
+    [
+        *["[a](", "](", ")", "(", "[", "]", "![i](", "[r]: ", "[r]", "[[java]]", "[[script:x]]", "`", "*", "_", "\\", "{ onclick=x }", "<b>"],
+        *["javascript:", "JavaScript:", "java", "script:", "data:", "&#58;", "&#x3a;", "&colon;", "java&#115;cript:", "https://x.org/", "mailto:a@b.c"],
+        *["page.md", "#top", ":", " ", "\t", "\n", "\n\n", "%28", "x", '"t"'],
+    ]
+)
+
+
+def _scheme(url: str) -> str | None:
+    """A URL's scheme as a browser reads it: past leading spaces and controls, once tabs and newlines are gone."""
+    url = re.sub(r"[\t\n\r]", "", url.lstrip("".join(map(chr, range(0x21)))))
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
+    return match.group(1).lower() if match else None
+
+
+def _paper_link(target: str) -> str:
+    """A ``[[id]]`` as the site writes it: any title, a path made of the id."""
+    return f"[{markdown_text(target)}](../{re.sub('[^a-z0-9]+', '-', target.lower())}.md)"
+
+
+@settings(max_examples=500, deadline=None)
+@given(note=st.lists(_note_part, max_size=20).map("".join))
+@example(note="[x](java\nscript:alert(1))")  # Markdown keeps the newline, a browser drops it
+@example(note="![x]([java](y)script:alert(1))")  # the inner link's text joins the outer target
+@example(note="[a]([b](javascript:alert%28document.domain%29)")  # an opener inside another's target
+def test_a_note_links_only_to_http_mailto_or_relative_targets_and_adds_no_attribute(note: str) -> None:
+    soup = BeautifulSoup(markdown.markdown(note_markdown(note, _paper_link), **SITE_MARKDOWN), "lxml")
+    assert soup.find(["script", "iframe", "object", "embed", "form"]) is None
+    for element in soup.find_all(True):
+        assert not [attr for attr in element.attrs if attr.startswith("on") or attr == "style"], element
+        assert all(_scheme(element[attr]) in (None, "http", "https", "mailto") for attr in ("href", "src") if element.has_attr(attr)), element
