@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import markdown
+import pytest
 from bs4 import BeautifulSoup
 from conftest import make_record
 from hypothesis import HealthCheck, assume, event, example, given, settings
@@ -76,8 +77,14 @@ def _import(folder: Path, listing: Path) -> Archive:
     return archive
 
 
-def _settings(folder: Path) -> Settings:
-    return Settings.from_mapping({"cache_dir": str(folder / "cache"), "site_url": "https://example.org/"}, folder)
+def _settings(folder: Path, cache: Path) -> Settings:
+    return Settings.from_mapping({"cache_dir": str(cache), "site_url": "https://example.org/"}, folder)
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build cache for every example: the tagger's model (keyed by its training data) is trained once, not once an example."""
+    return tmp_path_factory.mktemp("properties-cache")
 
 
 def _shown(text: str) -> str:
@@ -87,7 +94,7 @@ def _shown(text: str) -> str:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(entries=papers(), gaps=blank_runs)
-def test_a_random_listing_is_refused_with_file_and_line_or_imported_exactly(entries: list[tuple[str, str]], gaps: list[str]) -> None:
+def test_a_random_listing_is_refused_with_file_and_line_or_imported_exactly(shared_cache: Path, entries: list[tuple[str, str]], gaps: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         listing = folder / "listing.txt"
@@ -103,7 +110,7 @@ def test_a_random_listing_is_refused_with_file_and_line_or_imported_exactly(entr
             assert not (folder / "archive").exists()  # nothing half-imported
             return
         event("imported")
-        site = generate(_settings(folder), feeds=False)
+        site = generate(_settings(folder, shared_cache), feeds=False)
         rows = export_rows(site.catalog, "https://example.org/")
         expected = sorted((t.strip(), a.strip()) for t, a in entries)
         assert sorted((row["title"], row["abstract"]) for row in rows) == expected
