@@ -238,7 +238,11 @@ def serving(project: Path, log: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/papers-archive/"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # still inside a build on a loaded machine
+            server.kill()
+            server.wait()
 
 
 # --- The built bundled site in a browser (tests/browsing.py) --------------------------------
