@@ -73,8 +73,9 @@ def test_a_writer_that_cannot_wait_fails_naming_the_one_it_waited_for(project: P
     assert archive.load() == []
 
 
-def test_an_import_during_serve_is_seen_whole_or_not_at_all(project: Path) -> None:
+def test_an_import_during_serve_is_seen_whole_or_not_at_all(project: Path, trained_model: Path) -> None:
     shutil.copytree(ROOT / "archive", project / "archive")
+    with_model(project, trained_model)  # the model is not what this test is about: train it once per run, not under the busy loops
     log = project / "serve.log"
     with serving(project, log) as base:
 
@@ -82,7 +83,7 @@ def test_an_import_during_serve_is_seen_whole_or_not_at_all(project: Path) -> No
             match = re.search(r"(\d+) papers, newest first", fetch(base + "papers/"))
             return int(match.group(1)) if match else -1
 
-        assert wait_for(lambda: count() == 87), log.read_text()
+        assert wait_for(lambda: count() == 87, PATIENCE), log.read_text()
         process = start_import(project, listing(project / "new.txt", 1500, kind="Zeta"))
         seen = set()
         deadline = time.monotonic() + PATIENCE
