@@ -14,6 +14,15 @@ from generator.archive import Archive
 from generator.cli import _parser, main
 
 
+def seed_with_edit(project: Path, record_id: str, old: str, new: str) -> tuple[Path, str]:
+    """The seed imported, then one record edited by hand (``old`` replaced by ``new``): its path and its new text."""
+    papers(project, "import", str(SEED))
+    record = next((project / "archive").rglob(f"{record_id}.yaml"))
+    text = record.read_text().replace(old, new)
+    record.write_text(text)
+    return record, text
+
+
 def test_import_prints_added_present_and_problems(project: Path) -> None:
     first = papers(project, "import", str(SEED), "--today", "2026-11-26")
     assert first.returncode == 0, first.stderr
@@ -33,10 +42,7 @@ def test_bad_listing_exits_non_zero_with_file_and_line(project: Path) -> None:
 
 
 def test_check_lists_every_problem(project: Path) -> None:
-    papers(project, "import", str(SEED))
-    record = next((project / "archive").rglob("pointer-networks.yaml"))
-    text = record.read_text().replace("featured: false", "featured: sometimes")
-    record.write_text(text)
+    _, text = seed_with_edit(project, "pointer-networks", "featured: false", "featured: sometimes")
     result = papers(project, "check")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0] == "papers check: 1 problem in archive/"
@@ -82,10 +88,7 @@ def test_values_yaml_cannot_build_are_file_line_problems_in_check_and_in_the_bui
 
 
 def test_check_names_a_link_the_site_leaves_out_with_its_file_and_line(project: Path) -> None:
-    papers(project, "import", str(SEED))
-    record = next((project / "archive").rglob("pointer-networks.yaml"))
-    text = record.read_text().replace("links: []", "links:\n- {url: 'https://github.com/a/b\\', kind: code}")
-    record.write_text(text)
+    _, text = seed_with_edit(project, "pointer-networks", "links: []", "links:\n- {url: 'https://github.com/a/b\\', kind: code}")
     result = papers(project, "check")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     line = text.splitlines().index("- {url: 'https://github.com/a/b\\', kind: code}") + 1
@@ -116,9 +119,7 @@ def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_broken_archive_is_named_once_with_its_count_in_words(project: Path) -> None:
-    papers(project, "import", str(SEED))
-    record = next((project / "archive").rglob("pointer-networks.yaml"))
-    record.write_text(record.read_text().replace("featured: false", "featured: sometimes"))
+    record, _ = seed_with_edit(project, "pointer-networks", "featured: false", "featured: sometimes")
     result = papers(project, "export", "--json")
     assert result.returncode == 1 and result.stderr.splitlines()[0] == "papers export: 1 problem in archive/"
     record.write_text(record.read_text().replace("featured: sometimes", "featured: false"))
