@@ -136,7 +136,8 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     is not about training copies it into ``.cache/papers/`` instead of training
     again (about 10 s on an idle machine, minutes on a loaded one).
     """
-    from generator.classifier import cached_train
+    from generator.cache import write_bytes
+    from generator.classifier import cached_train, digest
     from generator.config import Settings
     from generator.tagger import training_examples
     from generator.tagging import load_taxonomy
@@ -144,9 +145,12 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("model")
     settings = Settings.from_mapping({}, folder)
     taxonomy = load_taxonomy(settings.taxonomy)
-    cached_train(training_examples([], [], settings, taxonomy), taxonomy, folder)
-    (model,) = folder.glob("model-*.npz")
-    return model
+    examples = training_examples([], [], settings, taxonomy)
+    model, _ = cached_train(examples, taxonomy, folder)
+    path = folder / f"model-{digest(examples, taxonomy)}.npz"
+    if not path.exists():  # this worker had trained it already, in memory (another test's build), and so wrote no file
+        write_bytes(path, model.dumps())
+    return path
 
 
 def with_model(project: Path, model: Path) -> None:
