@@ -55,10 +55,13 @@ $(NODE_STAMP): package.json package-lock.json
 
 node-deps: $(NODE_STAMP)  ## install the pinned JavaScript the browser tests inject (axe-core) into node_modules/
 
+# Two runs: every test on both cores, then alone the few that load every core themselves (busy loops,
+# parallel kills), which would otherwise slow the tests beside them several times over.
 test: $(STAMP) $(NODE_STAMP) system-deps browser  ## lint and every test, end-to-end and browser tests included
 	$(BIN)/ruff check generator tests scripts
 	$(BIN)/ruff format --check generator tests scripts
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=10 -m "not loaded"
+	$(BIN)/python -m pytest -q --durations=5 -m loaded
 
 check: $(STAMP)  ## validate every record of the archive
 	$(BIN)/papers check

@@ -17,7 +17,8 @@ from conftest import synthetic_listing as listing
 
 from generator.archive import Archive
 
-pytestmark = pytest.mark.slow
+# Loaded: its busy loops would slow every test running beside it, so `make test` runs these after the rest, alone.
+pytestmark = [pytest.mark.slow, pytest.mark.loaded]
 #: How long a writer may take under load before the test gives up on it: a bound, never a wait.
 PATIENCE = 600
 

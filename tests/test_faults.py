@@ -12,6 +12,7 @@ from conftest import ROOT
 
 
 @pytest.mark.slow
+@pytest.mark.loaded  # kills on both cores at once: run after the rest, alone
 def test_24_kills_across_staging_journal_renames_and_clean_up_never_leave_half_an_import() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "fault_injection.py"), "--papers", "2000", "--kills", "24", "--timed", "4"],
@@ -31,6 +32,7 @@ def test_24_kills_across_staging_journal_renames_and_clean_up_never_leave_half_a
 
 
 @pytest.mark.slow
+@pytest.mark.loaded  # kills on both cores at once: run after the rest, alone
 def test_kills_never_leave_half_an_import_when_every_shard_is_on_another_file_system(elsewhere: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "fault_injection.py"), "--papers", "400", "--kills", "10", "--timed", "2", "--other-fs", str(elsewhere)],
