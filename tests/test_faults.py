@@ -25,7 +25,8 @@ def test_24_kills_across_staging_journal_renames_and_clean_up_never_leave_half_a
     assert len(rows) == 24
     phases = {row[1] for row in rows}
     assert phases == {"stage", "journal-write", "journal-done", "rename", "cleanup", "timed"}
-    assert all(row[3] == "yes" for row in rows)  # every run really died by SIGKILL
+    # Every injected kill really died by SIGKILL; a timed one, sent from outside at a random moment, may come after a quick import ended.
+    assert all(row[3] == "yes" for row in rows if row[1] != "timed")
     assert {row[4] for row in rows if row[1] == "stage"} == {"0"}  # killed before the journal: rolled back
     assert {row[4] for row in rows if row[1] == "rename"} == {"2000"}  # killed after it: completed
     assert "broken: 0" in result.stdout
@@ -42,7 +43,7 @@ def test_kills_never_leave_half_an_import_when_every_shard_is_on_another_file_sy
     )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if re.match(r"\s*\d+  [a-z]", line)]
-    assert len(rows) == 10 and all(row[3] == "yes" for row in rows)
+    assert len(rows) == 10 and all(row[3] == "yes" for row in rows if row[1] != "timed")
     assert {row[4] for row in rows if row[1] == "stage"} == {"0"}
     assert {row[4] for row in rows if row[1] in ("journal-done", "rename", "cleanup")} == {"400"}
     assert "broken: 0" in result.stdout
