@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
-from .records import Record, newest_first
+from .dates import Month, Published
+from .records import Record, added_order
+from .text import first_sentence, readable
 
 
 @dataclass(frozen=True)
@@ -49,25 +52,65 @@ class Paper:
         """The page's path on the site, relative to its root."""
         return f"papers/{self.record.id}/"
 
+    # What readers see of a paper, computed once for every page, list and feed that shows it.
+
+    @cached_property
+    def published(self) -> Published | None:
+        """The paper's own date: its source's, else its arXiv id's month; None when unknown (never the day it was added)."""
+        return Published.of(self.record.published, self.record.arxiv)
+
+    @cached_property
+    def title(self) -> str:
+        return readable(self.record.title)
+
+    @cached_property
+    def lead(self) -> str:
+        """The abstract's first sentence, about ``LEAD_LENGTH`` characters at most: what a list row shows."""
+        return first_sentence(readable(self.record.abstract), LEAD_LENGTH)
+
+
+#: The longest first sentence a list row shows; a longer one is cut at a word.
+LEAD_LENGTH = 200
+
+
+def published_order(paper: Paper) -> tuple:
+    """Sort key of lists by date: newest published first, papers of unknown date last; ties in the order of addition."""
+    when = paper.published
+    return (when is None, *((-when.year, -when.month, -when.day) if when else (0, 0, 0)), *added_order(paper.record))
+
 
 @dataclass
 class Catalog:
-    """Every paper, newest first, and the indexes pages and feeds are made from."""
+    """Every paper, newest published first, and the indexes pages and feeds are made from.
+
+    ``papers`` and every index are in published order (``published_order``);
+    ``latest`` holds the same papers in the order they were added (``added_order``),
+    for "latest additions" and the feeds.
+    """
 
     papers: list[Paper]
     tags: dict[str, Tag]
+    latest: list[Paper] = field(init=False)
     by_id: dict[str, Paper] = field(init=False)
     by_tag: dict[str, list[Paper]] = field(init=False)
-    by_month: dict[tuple[int, int], list[Paper]] = field(init=False)
+    #: Papers by the month they were published, newest month first.
+    by_month: dict[Month, list[Paper]] = field(init=False)
+    #: Papers whose date is unknown (no date from their source, no arXiv id).
+    undated: list[Paper] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.latest = sorted(self.papers, key=lambda p: added_order(p.record))
         self.by_id = {p.id: p for p in self.papers}
         self.by_tag = defaultdict(list)
         self.by_month = defaultdict(list)
+        self.undated = []
         for paper in self.papers:  # already newest first, so every index is too
             for slug in paper.tags:
                 self.by_tag[slug].append(paper)
-            self.by_month[(paper.record.added.year, paper.record.added.month)].append(paper)
+            if paper.published is None:
+                self.undated.append(paper)
+            else:
+                self.by_month[paper.published.month_key].append(paper)
         self.by_tag = dict(self.by_tag)
         self.by_month = dict(self.by_month)
 
@@ -82,7 +125,8 @@ class Catalog:
 
     @property
     def newest_date(self) -> date | None:
-        return self.papers[0].record.added if self.papers else None
+        """The day the newest paper was added: the archive's last change, as feeds and the sitemap date it."""
+        return self.latest[0].record.added if self.latest else None
 
     def co_tags(self, slug: str, limit: int = 8) -> list[tuple[Tag, int]]:
         """Tags that most often appear together with ``slug``, with how often."""
@@ -104,5 +148,5 @@ def curated_tags(record: Record, automatic: list[str], *, add: list[str] | None 
 
 
 def new_catalog(papers: list[Paper], tags: dict[str, Tag]) -> Catalog:
-    """A catalog of ``papers`` in site order (newest first, ties by title then id)."""
-    return Catalog(sorted(papers, key=lambda p: newest_first(p.record)), tags)
+    """A catalog of ``papers`` in site order (``published_order``)."""
+    return Catalog(sorted(papers, key=published_order), tags)

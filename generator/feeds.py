@@ -4,10 +4,17 @@ Feeds are bytes computed from the catalog alone: no wall clock anywhere, so
 the same archive gives byte-identical feeds. ``lastBuildDate`` is the newest
 item's date (for a feed with no items: the archive's newest date, or the Unix
 epoch for an empty archive).
+
+A feed tells subscribers what is new, so its items are the latest additions
+(``Catalog.latest``: by date added, then in the order of the file that added
+them), dated the day they were added. Each item names its authors
+(``dc:creator``) and says when the paper itself was published, with links to
+its arXiv page and PDF.
 """
 
 from __future__ import annotations
 
+import heapq
 import html
 from collections.abc import Sequence
 from datetime import date, datetime, time, timezone
@@ -18,7 +25,8 @@ from feedgen.feed import FeedGenerator
 from .catalog import Catalog, Paper, Tag
 from .config import Settings
 from .errors import PapersError
-from .pages import LINK_LABELS, note_markdown, tag_feed_src
+from .identity import abs_url, pdf_url
+from .pages import LINK_LABELS, ROW_AUTHORS_TITLE, note_markdown, tag_feed_src
 from .text import markdown_text, readable
 
 EPOCH = date(1970, 1, 1)
@@ -36,10 +44,30 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
 
 
-def _description(paper: Paper, catalog: Catalog, base: str) -> str:
-    """The item's HTML: the abstract as escaped text, its links, and the curator's note."""
+def creators(authors: Sequence[str]) -> str:
+    """The authors as one ``dc:creator``: every name up to ``ROW_AUTHORS_TITLE``, then how many more.
+
+    One element, not one per name: readers show a single author field, and the first name alone would misname the paper.
+    """
+    names = ", ".join(readable(name) for name in authors[:ROW_AUTHORS_TITLE])
+    return names + (f" and {len(authors) - ROW_AUTHORS_TITLE} more" if len(authors) > ROW_AUTHORS_TITLE else "")
+
+
+def _byline(paper: Paper) -> str:
+    """Who wrote the paper, when it was published, and where to read it: arXiv and the PDF."""
     record = paper.record
-    parts = [f"<p>{html.escape(readable(record.abstract))}</p>"]
+    lines = [html.escape(creators(record.authors))] if record.authors else []
+    facts = [f"Published {paper.published.text}" if paper.published else "Publication date unknown"]
+    if record.arxiv:
+        facts += [f'<a href="{abs_url(record.arxiv)}">arXiv:{record.arxiv}</a>', f'<a href="{pdf_url(record.arxiv)}">PDF</a>']
+    lines.append(" · ".join(facts))
+    return "<p>" + "<br>".join(lines) + "</p>"
+
+
+def _description(paper: Paper, catalog: Catalog, base: str) -> str:
+    """The item's HTML: authors, date and reading links, the abstract as escaped text, its links, and the curator's note."""
+    record = paper.record
+    parts = [_byline(paper), f"<p>{html.escape(readable(record.abstract))}</p>"]
     if record.links:
         items = "".join(f'<li>{LINK_LABELS[link.kind]}: <a href="{html.escape(link.url)}">{html.escape(link.url)}</a></li>' for link in record.links)
         parts.append(f"<ul>{items}</ul>")
@@ -64,10 +92,11 @@ def render_feed(
     page: str,
     feed: str,
 ) -> bytes:
-    """One RSS 2.0 feed of the newest ``settings.feeds_items`` of ``papers`` (already newest first)."""
+    """One RSS 2.0 feed of the first ``settings.feeds_items`` of ``papers`` (already latest additions first)."""
     base = settings.require_site_url()
     items = list(papers[: settings.feeds_items])
     fg = FeedGenerator()
+    fg.load_extension("dc")
     fg.title(title)
     fg.link(href=base + feed, rel="self")
     fg.link(href=base + page, rel="alternate")  # feedgen uses the last link as the RSS <link>
@@ -92,6 +121,8 @@ def _add_item(fg: FeedGenerator, paper: Paper, catalog: Catalog, base: str) -> N
     entry.guid(link, permalink=True)
     entry.pubDate(midnight(record.added))
     entry.description(_description(paper, catalog, base))
+    if record.authors:
+        entry.dc.dc_creator(creators(record.authors))
     for slug in paper.tags:
         entry.category(term=catalog.tags[slug].name, scheme=base + f"tags/{slug}/")
     try:  # validation refuses what XML cannot carry; should anything slip through, name the record
@@ -127,9 +158,10 @@ def discovery_links(settings: Settings, tag: Tag | None = None) -> str:
 
 def render_feeds(catalog: Catalog, settings: Settings, aliases: dict[str, str] | None = None) -> dict[str, bytes]:
     """Every feed, keyed by its path on the site. Renamed tags keep a feed at their old path."""
+    rank = {paper.id: n for n, paper in enumerate(catalog.latest)}
     feeds = {
         SITE_FEED: render_feed(
-            catalog.papers,
+            catalog.latest,
             catalog,
             settings,
             title=settings.site_name,
@@ -143,8 +175,9 @@ def render_feeds(catalog: Catalog, settings: Settings, aliases: dict[str, str] |
     for address, slug in addresses:
         tag = catalog.tags[slug]
         formerly = f" (formerly {address})" if address != slug else ""
+        latest = heapq.nsmallest(settings.feeds_items, catalog.by_tag.get(slug, []), key=lambda p: rank[p.id])
         feeds[tag_feed_src(address)] = render_feed(
-            catalog.by_tag.get(slug, []),
+            latest,
             catalog,
             settings,
             title=_tag_title(settings, tag),

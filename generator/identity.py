@@ -42,10 +42,20 @@ def parse_arxiv_id(text: str) -> str | None:
     return found if ARXIV_ID_RE.match(found) else None
 
 
+def arxiv_month(arxiv_id: str) -> tuple[int, int]:
+    """The year and month of first submission, which every arXiv id encodes (``YYMM``).
+
+    ``1506.03134`` -> (2015, 6); ``cs/9901001`` -> (1999, 1). arXiv began in August 1991,
+    so ``91``-``99`` are the 1990s.
+    """
+    digits = arxiv_id.split("/")[-1]
+    yy = int(digits[:2])
+    return (1900 + yy if yy >= 91 else 2000 + yy, int(digits[2:4]))
+
+
 def arxiv_year(arxiv_id: str) -> int:
-    """The year of first submission, which every arXiv id encodes (``YYMM``): ``1506.03134`` -> 2015, ``cs/9901001`` -> 1999."""
-    yy = int(arxiv_id.split("/")[-1][:2])
-    return 1900 + yy if yy >= 91 else 2000 + yy  # arXiv began in August 1991
+    """The year of first submission: ``1506.03134`` -> 2015, ``cs/9901001`` -> 1999."""
+    return arxiv_month(arxiv_id)[0]
 
 
 def abs_url(arxiv_id: str) -> str:

@@ -201,7 +201,7 @@ class _Plan:
         edit = self.result.updated.setdefault(record_id, Edit())
         edit.fill.update(values)
         edit.append.setdefault("links", []).extend({"url": link.url, "kind": link.kind} for link in links)
-        edit.append.setdefault("sources", []).extend({"file": s.file, "date": s.date} for s in sources)
+        edit.append.setdefault("sources", []).extend(s.to_mapping() for s in sources)
 
     def _valid(self, record: Record, file: str, line: int | None) -> bool:
         """Whether ``record`` would load back: a source's odd value is its problem, never a broken archive."""
@@ -229,12 +229,12 @@ def plan_import(sources: list[SourceFile], existing: list[Record], *, today: dat
         plan.result.file_problems.extend(source.file_problems)
         plan.result.left_out.extend(source.left_out)
         for found in source.entries:
-            origin = Source(source.file, found.date or on_date or today)
+            origin = Source(source.file, found.date or on_date or today, found.line)
             record_id = plan.match(found, source.file)
             if record_id is None:
                 plan.add(found, origin)
             elif record_id != CONFLICT:
-                plan.merge(record_id, found, origin)
+                plan.merge(record_id, found, dataclasses.replace(origin, line=found.line))
     return plan.result
 
 
@@ -250,7 +250,7 @@ def plan_merges(existing: list[Record], merges: list[tuple[str, Found]], origin:
             message = f"{record_id}: its arXiv id is {current}, not {found.arxiv}; fix the one that is wrong"
             plan.result.problems.append(Problem(origin.file, found.line, message))
         else:
-            plan.merge(record_id, found, origin)
+            plan.merge(record_id, found, dataclasses.replace(origin, line=found.line))
     return plan.result
 
 

@@ -82,8 +82,8 @@ def paper_head(paper: Paper, catalog: Catalog, base: str) -> str:
         "author": [{"@type": "Person", "name": name} for name in authors],
         "keywords": [catalog.tags[t].name for t in paper.tags],
     }
-    if record.published or record.arxiv:
-        article["datePublished"] = record.published.isoformat() if record.published else str(arxiv_year(record.arxiv))
+    if paper.published:  # a day, or the month an arXiv id says (ISO 8601 allows "2015-06")
+        article["datePublished"] = paper.published.iso
     if record.arxiv:
         article["sameAs"] = abs_url(record.arxiv)
         article["identifier"] = {"@type": "PropertyValue", "propertyID": "arXiv", "value": record.arxiv}

@@ -9,7 +9,6 @@ they are written as MkDocs would write them (``href``) for speed.
 
 from __future__ import annotations
 
-import calendar
 import html
 import json
 import posixpath
@@ -26,6 +25,7 @@ import material
 from . import charts
 from .catalog import Catalog, Paper, Tag
 from .config import Settings
+from .dates import Month, day_text, month_text
 from .identity import abs_url, bibtex_entry, hf_url, pdf_url
 from .metadata import description
 from .records import NOTE_LINK_RE, Record
@@ -37,11 +37,9 @@ LINK_ICONS = {"arxiv": "alpha-a-box-outline", "pdf": "file-pdf-box", "code": "co
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons" / "material"
 AUTHORS_FOLD = 12  # more authors than this: the first AUTHORS_SHOWN, and a "show all" disclosure
 AUTHORS_SHOWN = 10
-
-
-def long_date(day: date) -> str:
-    """``2025-03-12`` -> ``12 March 2025``, without the locale (builds must not depend on it)."""
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+#: Authors a list row names before "et al."; its hover text names up to ``ROW_AUTHORS_TITLE`` (a row's size stays bounded).
+ROW_AUTHORS = 3
+ROW_AUTHORS_TITLE = 50
 
 
 def rel(src: str, target: str) -> str:
@@ -73,6 +71,11 @@ def tag_feed_src(slug: str) -> str:
 
 def month_src(year: int, month: int, page: int = 1) -> str:
     return f"archive/{year:04d}/{month:02d}/index.md" if page == 1 else f"archive/{year:04d}/{month:02d}/page/{page}.md"
+
+
+def undated_src(page: int = 1) -> str:
+    """The archive's page of papers whose date is unknown."""
+    return "archive/undated/index.md" if page == 1 else f"archive/undated/page/{page}.md"
 
 
 def papers_src(page: int = 1) -> str:
@@ -140,13 +143,38 @@ def href(src: str, target: str) -> str:
     return path[: -len("index.html")] or "./"
 
 
+def short_authors(authors: Sequence[str]) -> str:
+    """The first ``ROW_AUTHORS`` names, and "et al." for the rest."""
+    names = [readable(name) for name in authors[:ROW_AUTHORS]]
+    return ", ".join(names) + (" et al." if len(authors) > ROW_AUTHORS else "")
+
+
+def _row_authors(authors: Sequence[str]) -> str:
+    """A row's authors: the first three and "et al.", every name (up to ``ROW_AUTHORS_TITLE``) on hover."""
+    if len(authors) <= ROW_AUTHORS:
+        return f'<span class="papers-row__authors">{html_text(short_authors(authors))}</span>'
+    everyone = ", ".join(readable(name) for name in authors[:ROW_AUTHORS_TITLE])
+    if len(authors) > ROW_AUTHORS_TITLE:
+        everyone += f" and {len(authors) - ROW_AUTHORS_TITLE} more"
+    return f'<span class="papers-row__authors" title="{html_text(everyone)}">{html_text(short_authors(authors))}</span>'
+
+
 def paper_item(src: str, paper: Paper, catalog: Catalog) -> str:
-    """One item of a list of papers (``paper_list``): title link, date, tags."""
+    """One row of a list of papers (``paper_list``): title link, authors, published date, tags, the first sentence.
+
+    Its size is bounded whatever the paper's (three authors, one sentence of about 200 characters),
+    so the bytes a listing page costs per paper stay flat.
+    """
     record = paper.record
-    tags = ", ".join(html_text(catalog.tags[t].name) for t in paper.tags)
     star = ' <span class="papers-featured" role="img" aria-label="Featured" title="Featured">★</span>' if record.featured else ""
-    meta = f"{record.added.isoformat()}" + (f" · {tags}" if tags else "")
-    return f'<li><a href="{href(src, paper_src(paper.id))}">{html_text(readable(record.title))}</a>{star}<br>\n<small>{meta}</small></li>'
+    meta = [_row_authors(record.authors)] if record.authors else []
+    if paper.published:
+        meta.append(paper.published.html())
+    if paper.tags:
+        meta.append(html_text(", ".join(catalog.tags[t].name for t in paper.tags)))
+    line = f'<br>\n<small class="papers-row__meta">{" · ".join(meta)}</small>' if meta else ""
+    lead = f'<br>\n<span class="papers-row__lead">{html_text(paper.lead)}</span>' if paper.lead else ""
+    return f'<li><a href="{href(src, paper_src(paper.id))}">{html_text(paper.title)}</a>{star}{line}{lead}</li>'
 
 
 def paper_list(items: Sequence[str]) -> str:
@@ -306,14 +334,17 @@ def _authors(authors: Sequence[str]) -> str:
 
 
 def _time(day: date) -> str:
-    return f'<time datetime="{day.isoformat()}">{long_date(day)}</time>'
+    return f'<time datetime="{day.isoformat()}">{day_text(day)}</time>'
 
 
-def _meta_line(src: str, record: Record) -> str:
-    parts = [f":material-file-document-outline: Published {_time(record.published)}"] if record.published else []
-    month = record.added
-    month_link = f"[:material-calendar-month: {calendar.month_name[month.month]} {month.year}]({rel(src, month_src(month.year, month.month))})"
-    parts += [f":material-calendar: Added {_time(record.added)}", month_link]
+def _meta_line(src: str, paper: Paper) -> str:
+    """``Published June 2015 · Added 12 March 2026 · arXiv:…``: the paper's own date first, linked to its month."""
+    record, when = paper.record, paper.published
+    if when:
+        published = f":material-file-document-outline: Published [{when.html()}]({rel(src, month_src(when.year, when.month))})"
+    else:
+        published = f":material-file-document-outline: Published: date unknown ([undated papers]({rel(src, undated_src())}))"
+    parts = [published, f":material-calendar: Added {_time(record.added)}"]
     if record.arxiv:
         parts.append(f"arXiv&#58;{record.arxiv}")
     if record.featured:
@@ -378,12 +409,29 @@ def _cite(record: Record) -> str:
     return f'## Cite\n\n<pre class="papers-bibtex"><code class="language-bibtex">{html_text(entry)}</code></pre>\n'
 
 
+def _related(src: str, paper: Paper, catalog: Catalog) -> str:
+    """The graph, then the related papers numbered as its points are, each with its reasons and the
+    papers related to it that the graph draws beyond it (``1a``, ``1b``…): every point is keyed here."""
+    keyed = charts.related_keys(paper, catalog)
+    link = lambda other: href(src, paper_src(other))  # noqa: E731
+    items = []
+    for number, (related, (_, hop)) in enumerate(zip(paper.related, keyed, strict=True), 1):
+        title = f'<a href="{link(related.id)}">{html_text(catalog.by_id[related.id].title)}</a>'
+        lines = [html_text("; ".join(related.reasons))] if related.reasons else []
+        if hop:
+            further = (f'{charts.hop_key(number, j)}&nbsp;<a href="{link(fid)}">{html_text(catalog.by_id[fid].title)}</a>' for j, fid in enumerate(hop))
+            lines.append("Related to it: " + " · ".join(further))
+        items.append(f"<li>{title}" + "".join(f"<br>\n<small>{line}</small>" for line in lines) + "</li>")
+    graph = charts.paper_graph(paper, catalog, link, keyed)
+    return graph + '\n<ol class="papers-list papers-related">\n' + "\n".join(items) + "\n</ol>\n"
+
+
 def paper_page(paper: Paper, catalog: Catalog) -> str:
     record = paper.record
     src = paper_src(paper.id)
     parts = [front_matter(readable(record.title), description=description(record.abstract)), f"# {markdown_text(readable(record.title))}\n"]
     parts.append(_authors(record.authors))
-    parts.append(_meta_line(src, record))
+    parts.append(_meta_line(src, paper))
     parts.append(tag_chips(src, [catalog.tags[t] for t in paper.tags]))
     parts.append("## Abstract\n\n" + html_block("p", readable(record.abstract), "papers-abstract"))
     parts.append(_reading_links(record) if record.arxiv or record.links else "")
@@ -396,14 +444,7 @@ def paper_page(paper: Paper, catalog: Catalog) -> str:
 
         parts.append("## Curator's note\n\n" + note_markdown(record.note, link_paper) + "\n")
     if paper.related:
-        items = []
-        for related in paper.related:
-            other = catalog.by_id[related.id]
-            why = html_text("; ".join(related.reasons))
-            link = f'<a href="{href(src, paper_src(other.id))}">{html_text(readable(other.record.title))}</a>'
-            items.append(f"<li>{link}" + (f"<br>\n<small>{why}</small>" if why else "") + "</li>")
-        graph = charts.paper_graph(paper, catalog, lambda other: href(src, paper_src(other)))
-        parts.append("## Related papers\n\n" + graph + "\n" + paper_list(items))
+        parts.append("## Related papers\n\n" + _related(src, paper, catalog))
     if paper.referenced_by:
         items = [paper_item(src, catalog.by_id[i], catalog) for i in paper.referenced_by]
         parts.append("## Referenced by\n\n" + paper_list(items))
@@ -414,9 +455,9 @@ def paper_page(paper: Paper, catalog: Catalog) -> str:
 def papers_index(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, str]]:
     def head(src: str, pager: Pager) -> str:
         title = "All papers" if pager.page == 1 else f"All papers, page {pager.page}"
-        about = f"All {len(catalog.papers)} papers of {settings.site_name}, newest first, with their tags."
-        browse = f"By [month]({rel(src, 'archive/index.md')}) · by [tag]({rel(src, 'tags/index.md')})."
-        return front_matter(title, about) + f"# {title}\n\n{len(catalog.papers)} papers, newest first. {browse}\n"
+        about = f"All {len(catalog.papers)} papers of {settings.site_name}, newest published first, with their authors and tags."
+        browse = f"By [date]({rel(src, 'archive/index.md')}) · by [tag]({rel(src, 'tags/index.md')})."
+        return front_matter(title, about) + f"# {title}\n\n{plural(len(catalog.papers))}, newest published first. {browse}\n"
 
     yield from paginated(catalog.papers, catalog, settings, papers_src, head)
 
@@ -444,7 +485,7 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[
         lines = [front_matter(title, about, papers_tag=tag.slug) + f"# {markdown_text(title)}\n"]
         if tag.description:
             lines.append(markdown_text(tag.description) + "\n{ .papers-tag-description }\n")
-        count = f"{plural(len(papers))}, newest first"
+        count = f"{plural(len(papers))}, newest published first"
         lines.append(f"{count}. [All tags]({rel(src, 'tags/index.md')}) · {subscribe_link(src, feed)}\n")
         if pager.page == 1:
             lines.append(months)
@@ -456,26 +497,41 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[
 
 
 def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, str]]:
+    """The archive by publication date: an overview of years and months, then a page per month (and one for undated papers)."""
     src = "archive/index.md"
-    about = f"{len(catalog.papers)} papers by month of addition, newest first."
+    about = f"{plural(len(catalog.papers))} by the month they were published, newest first."
     lines = [front_matter("Archive", about) + "# Archive\n", f"{about}\n"]
     year = None
     for (y, m), papers in catalog.by_month.items():
         if y != year:
             lines.append(f"\n## {y}\n")
             year = y
-        lines.append(f"- [{calendar.month_name[m]} {y}]({rel(src, month_src(y, m))}): {plural(len(papers))}")
+        lines.append(f"- [{month_text((y, m))}]({rel(src, month_src(y, m))}): {plural(len(papers))}")
+    if catalog.undated:
+        lines.append(f"\n## Date unknown\n\n- [Undated papers]({rel(src, undated_src())}): {plural(len(catalog.undated))}")
     yield src, "\n".join(lines) + "\n"
     for (y, m), papers in catalog.by_month.items():
+        yield from _month_pages(catalog, settings, (y, m), papers)
+    if catalog.undated:
+        yield from _month_pages(catalog, settings, None, catalog.undated)
 
-        def head(page_src: str, pager: Pager, y: int = y, m: int = m, n: int = len(papers)) -> str:
-            suffix = "" if pager.page == 1 else f", page {pager.page}"
-            all_months = rel(page_src, "archive/index.md")
-            title = f"{calendar.month_name[m]} {y}{suffix}"
-            about = f"The {plural(n)} added to {settings.site_name} in {calendar.month_name[m]} {y}."
-            return front_matter(title, about) + f"# {title}\n\n{plural(n)} added, newest first. [All months]({all_months})\n"
 
-        yield from paginated(papers, catalog, settings, lambda page, y=y, m=m: month_src(y, m, page), head)
+def _month_pages(catalog: Catalog, settings: Settings, month: Month | None, papers: Sequence[Paper]) -> Iterator[tuple[str, str]]:
+    name = month_text(month) if month else "Date unknown"
+
+    def head(page_src: str, pager: Pager) -> str:
+        suffix = "" if pager.page == 1 else f", page {pager.page}"
+        title = f"{name}{suffix}"
+        if month:
+            about = f"{plural(len(papers))} of {settings.site_name} published in {name}."
+            count = f"{plural(len(papers))} published in {name}, newest first."
+        else:
+            about = f"{plural(len(papers))} of {settings.site_name} whose publication date is unknown."
+            count = f"{plural(len(papers))} with no known publication date (no arXiv id, no date from their source), latest added first."
+        return front_matter(title, about) + f"# {title}\n\n{count} [All months]({rel(page_src, 'archive/index.md')})\n"
+
+    src_of = (lambda page: month_src(*month, page)) if month else undated_src  # type: ignore[misc]
+    yield from paginated(papers, catalog, settings, src_of, head)
 
 
 def home_page(catalog: Catalog, settings: Settings) -> str:
@@ -486,7 +542,7 @@ def home_page(catalog: Catalog, settings: Settings) -> str:
         lines.append(markdown_text(settings.site_description) + "\n{ .papers-lead }\n")
     lines.append(
         f"The archive holds **{plural(len(catalog.papers))}** under [{len(catalog.tags)} tags]({rel(src, 'tags/index.md')}): "
-        f"[browse them all]({rel(src, papers_src())}), [by month]({rel(src, 'archive/index.md')}), or read [about]({rel(src, 'about.md')}) this archive.\n"
+        f"[browse them all]({rel(src, papers_src())}), [by date]({rel(src, 'archive/index.md')}), or read [about]({rel(src, 'about.md')}) this archive.\n"
     )
     lines.append(
         f"[:material-rss: Subscribe to new papers (RSS)]({rel(src, 'feed.xml')}){{ .md-button .md-button--primary .papers-subscribe }} "
@@ -496,7 +552,7 @@ def home_page(catalog: Catalog, settings: Settings) -> str:
         lines.append(charts.archive_months(catalog))
     if catalog.featured:
         lines.append("## Featured\n\n" + featured_cards(src, catalog.featured))
-    latest = catalog.papers[: settings.home_latest]
+    latest = catalog.latest[: settings.home_latest]
     lines.append("## Latest additions\n\n" + (paper_list([paper_item(src, p, catalog) for p in latest]) if latest else "*No papers yet.*\n"))
     used = [t for t in catalog.used_tags if t.slug in catalog.by_tag]
     if used:
@@ -505,14 +561,15 @@ def home_page(catalog: Catalog, settings: Settings) -> str:
 
 
 def featured_cards(src: str, papers: Sequence[Paper]) -> str:
-    """Featured papers as Material's grid cards (raw HTML: title, date and authors, the abstract's opening)."""
+    """Featured papers as Material's grid cards (raw HTML: title, authors and published date, the abstract's opening)."""
     cards = []
     for paper in papers:
         record = paper.record
-        authors = ", ".join(record.authors[:3]) + (" et al." if len(record.authors) > 3 else "")
-        byline = html_text(long_date(record.added) + (f" · {authors}" if authors else ""))
-        link = f'<a href="{href(src, paper_src(paper.id))}">{html_text(readable(record.title))}</a>'
-        cards.append(f"<li><p><strong>{link}</strong></p>\n<hr>\n<p>{byline}</p>\n<p>{html_text(description(record.abstract))}</p></li>")
+        byline = [_row_authors(record.authors)] if record.authors else []
+        byline += [paper.published.html()] if paper.published else []
+        link = f'<a href="{href(src, paper_src(paper.id))}">{html_text(paper.title)}</a>'
+        byline_html = f"<p>{' · '.join(byline)}</p>\n" if byline else ""
+        cards.append(f"<li><p><strong>{link}</strong></p>\n<hr>\n{byline_html}<p>{html_text(description(record.abstract))}</p></li>")
     return '<div class="grid cards papers-featured-grid">\n<ul>\n' + "\n".join(cards) + "\n</ul>\n</div>\n"
 
 

@@ -56,10 +56,18 @@ MAX_RECORD_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class Source:
-    """Where a record was imported from: the listing's file name and its resolved date."""
+    """Where a record was imported from: the file's name, its resolved date, and the paper's line in it.
+
+    The line orders papers added the same day as their file listed them (a Hugging
+    Face listing's order is its ranking); None for records imported before it was kept.
+    """
 
     file: str
     date: date
+    line: int | None = None
+
+    def to_mapping(self) -> dict[str, Any]:
+        return {"file": self.file, "date": self.date, **({"line": self.line} if self.line is not None else {})}
 
 
 @dataclass
@@ -96,7 +104,7 @@ class Record:
             "published": self.published,
             "categories": list(self.categories),
             "added": self.added,
-            "sources": [{"file": s.file, "date": s.date} for s in self.sources],
+            "sources": [s.to_mapping() for s in self.sources],
             "links": [{"url": link.url, "kind": link.kind} for link in self.links],
             "tags_add": list(self.tags_add),
             "tags_remove": list(self.tags_remove),
@@ -248,13 +256,17 @@ def _sources(value: Any, problems: list[tuple[str, str]]) -> list[Source]:
         return []
     sources = []
     for item in value:
-        if not isinstance(item, dict) or not isinstance(item.get("file"), str):
-            problems.append(("sources", f"expected {{file: NAME, date: YYYY-MM-DD}}, got {shown(item)}"))
+        if not isinstance(item, dict) or not isinstance(item.get("file"), str) or not set(item) <= {"file", "date", "line"}:
+            problems.append(("sources", f"expected {{file: NAME, date: YYYY-MM-DD, line: N}} (line optional), got {shown(item)}"))
             continue
         bad = forbidden_character(item["file"])
         if bad:
             problems.append(("sources", f"file name contains {bad}; delete it"))
-        sources.append(Source(item["file"], _date(item.get("date"), "sources.date", problems)))
+        line = item.get("line")
+        if line is not None and (type(line) is not int or not 0 < line < 10**9):
+            problems.append(("sources", f"line: expected the paper's line in its file, a whole number from 1, got {shown(line)}; fix it or delete it"))
+            line = None
+        sources.append(Source(item["file"], _date(item.get("date"), "sources.date", problems), line))
     return sources
 
 
@@ -370,7 +382,10 @@ def record_from_mapping(data: Any, left_out: list[LeftOut] | None = None) -> Rec
     return record
 
 
-def newest_first(record: Record) -> tuple[int, str, str]:
-    """Sort key of the site's order: newest additions first; same day by title, then id,
-    so the order never depends on disk order."""
-    return (-record.added.toordinal(), record.title.casefold(), record.id)
+def added_order(record: Record) -> tuple[int, str, int, str, str]:
+    """Sort key of "latest additions": newest additions first; the same day, in the order of the file
+    that added them (a listing's order is Hugging Face's ranking), then by title and id, so the order
+    never depends on disk order."""
+    first = record.sources[0] if record.sources else None
+    line = first.line if first is not None and first.line is not None else 1 << 62
+    return (-record.added.toordinal(), first.file if first else "", line, record.title.casefold(), record.id)

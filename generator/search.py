@@ -64,7 +64,7 @@ _KEEP_DIRS = ("index", "fragment", "filter")
 #: Weights Pagefind gives a word by where it is (1 is body text, 10 the most): a title match ranks first.
 WEIGHT_TITLE, WEIGHT_AUTHORS, WEIGHT_TAGS = 10, 4, 2
 #: Part of the cache key: a new layout of the records, or of a cached index (3: sealed, ``generator.cache``), re-indexes everything.
-RECORD_VERSION = "3"
+RECORD_VERSION = "4"
 
 
 class SearchIndexError(PapersError):
@@ -131,25 +131,25 @@ def paper_record(paper: Paper, catalog: Catalog) -> str:
     """The search record of a paper: abstract and note as text, title, authors, tags; tag and year filters; date sort.
 
     The abstract comes first so that an excerpt reads as prose; ``body_words``
-    tells the search box where the abstract and note end. The sort is unique,
-    date then path: it puts the pages in a canonical order.
+    tells the search box where the abstract and note end. The date shown and the
+    year filtered by are the paper's publication date. The sort is unique (``_rank``):
+    it puts the pages in a canonical order, oldest published first. The authors
+    are also meta as a JSON list, so that the search box can show the ones a query matched.
     """
     record = paper.record
     prose = " ".join(readable(record.abstract).split())
     note = " ".join(record.note.split())
-    authors = ", ".join(readable(name) for name in record.authors)
+    names = [readable(name) for name in record.authors]
+    authors = ", ".join(names)
     body_words = len((prose + " " + note).split())
     body = f"<p>{html_text(prose)}</p>" + (f"<p>{html_text(note)}</p>" if note else "")
     if authors:
         body += f'<p data-pagefind-weight="{WEIGHT_AUTHORS}">{html_text(authors)}</p>'
-    tags = [("tag", catalog.tags[slug].name) for slug in paper.tags]
-    return _record(
-        body,
-        title=readable(record.title),
-        meta={"authors": authors, "date": record.added.isoformat(), "body_words": str(body_words)},
-        filters=[*tags, ("year", str(record.added.year))],
-        sort=" ".join(_age(paper)),
-    )
+    filters = [("tag", catalog.tags[slug].name) for slug in paper.tags]
+    if paper.published:
+        filters.append(("year", str(paper.published.year)))
+    meta = {"authors": json.dumps(names, ensure_ascii=False), "date": paper.published.text if paper.published else "", "body_words": str(body_words)}
+    return _record(body, title=paper.title, meta=meta, filters=filters, sort=_rank(paper))
 
 
 def page_record(page: HandPage) -> str:
@@ -186,15 +186,46 @@ def _records(papers: list[Paper], catalog: Catalog) -> dict[str, str]:
 
 
 def _age(paper: Paper) -> tuple[str, str]:
-    """Oldest first; a paper's rank by this is its page number in the index (``generator.canonical``)."""
+    """Oldest added first: the order papers fill shards in, so that new papers change only the newest shards."""
     return (paper.record.added.isoformat(), _path(paper.url))
 
 
+def _rank(paper: Paper) -> str:
+    """Oldest published first (unknown dates before all), then by when added, then path: a paper's rank by this
+    within its shard is its page number in the index (``generator.canonical``), which "Newest" sorts by."""
+    when = paper.published
+    published = f"{when.year:04d}-{when.month:02d}-{when.day:02d}" if when else "0000-00-00"
+    return f"{published} {' '.join(_age(paper))}"
+
+
+def _months(shard: Shard, catalog: Catalog) -> list[list[int]]:
+    """The shard's pages in rank order as runs of one publication month: ``[[YYYYMM, pages]…]`` (0: unknown).
+
+    With it the search box sorts results of several shards newest first by month, without
+    loading each result: at most one run per month, whatever the shard's size.
+    """
+    runs: list[list[int]] = []
+    for rank in sorted(_rank(catalog.by_id[_paper_id(path)]) for path in shard.records):
+        month = int(rank[:4] + rank[5:7])
+        if runs and runs[-1][0] == month:
+            runs[-1][1] += 1
+        else:
+            runs.append([month, 1])
+    return runs
+
+
+def _paper_id(path: str) -> str:
+    """``papers/<id>/index.html`` -> ``<id>``."""
+    return path.split("/")[1]
+
+
 def manifest(catalog: Catalog, shards: Sequence[Shard]) -> str:
-    """``search/index.json``: the shards, newest first, and the tags and years a reader may filter by."""
+    """``search/index.json``: the shards, newest first, the tags and years a reader may filter by, and each shard's months."""
     tags = sorted({catalog.tags[slug].name for paper in catalog.papers for slug in paper.tags})
-    years = sorted({paper.record.added.year for paper in catalog.papers}, reverse=True)
-    return json.dumps({"shards": [s.name for s in shards], "tags": tags, "years": [str(y) for y in years]}, ensure_ascii=False, indent=1) + "\n"
+    years = sorted({paper.published.year for paper in catalog.papers if paper.published}, reverse=True)
+    months = {s.name: _months(s, catalog) for s in shards if s.name != PAGES_SHARD}
+    data = {"shards": [s.name for s in shards], "tags": tags, "years": [str(y) for y in years], "months": months}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 # --- Indexing --------------------------------------------------------------

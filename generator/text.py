@@ -206,3 +206,26 @@ def html_text(text: str) -> str:
 def plural(count: int, word: str = "paper") -> str:
     """``count`` and ``word``, in the plural unless there is exactly one: "1 paper", "3 papers"."""
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# A sentence ends at ".", "!" or "?" (and any closing quote or bracket) before white space and a capital,
+# a digit or an opening quote or bracket; not after an abbreviation or an initial ("e.g. We", "R. Bowman").
+_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_NOT_AN_END_RE = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Figs|Eq|Eqs|Sec|No|resp|approx|Dr|Mr|Ms|Prof|St)|(?<![\w.])[A-Z])\.$")
+
+
+def first_sentence(text: str, limit: int) -> str:
+    """The first sentence of ``text`` (white space folded), cut after a whole word at about ``limit`` characters ("…").
+
+    For list rows: enough of an abstract to tell what the paper does, the same size whatever the abstract's.
+    """
+    flat = " ".join(text.split())
+    end = len(flat)
+    for match in _SENTENCE_END_RE.finditer(flat, 0, limit + 1):
+        if not _NOT_AN_END_RE.search(flat, 0, match.start() + 1):
+            end = match.end()
+            break
+    if end <= limit:
+        return flat[:end]
+    cut = flat[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:.-–— ")
+    return (cut or flat[:limit]) + "…"

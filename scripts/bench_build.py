@@ -67,7 +67,7 @@ def make_archive(target: Path, n: int, seed: int = 7) -> None:
                 title=title,
                 abstract=abstract,
                 added=added,
-                sources=[Source("synthetic.txt", added)],
+                sources=[Source("synthetic.txt", added, 1 + 4 * i)],
                 arxiv=f"{added.strftime('%y%m')}.{10000 + i % 90000:05d}",
                 authors=rng.sample(names, k=min(len(names), rng.randint(1, 14))),
                 published=added - timedelta(days=rng.randint(0, 30)),

@@ -180,6 +180,11 @@ def bench(site: Path, cases: list[tuple[str, str]]) -> dict:
     return {"cold": cold, "warm": warm, "before": before}
 
 
+def p90(values: list[float]) -> float:
+    """The 90th percentile: the value nine queries in ten stay within."""
+    return statistics.quantiles(values, n=10, method="inclusive")[-1]
+
+
 def summary(name: str, rows: list[dict], key: str) -> str:
     values = [r[key] for r in rows]
     return f"{name}: median {statistics.median(values):.0f}, max {max(values):.0f}"
@@ -193,7 +198,7 @@ def main() -> int:
     args = parser.parse_args()
     print(
         f"{'papers':>7} {'before (B)':>10} {'cold first (KB)':>15} {'cold all (KB)':>13} {'cold first (ms)':>15} {'cold all (ms)':>13} "
-        f"{'warm (KB/query)':>15} {'warm (ms)':>9}   (median / max of 20 queries)"
+        f"{'warm (KB/query)':>15} {'warm (ms)':>9}   (median / 90th percentile / worst of 20 queries)"
     )
     projects = [(p, None) for p in args.project] if args.project else [(None, n) for n in args.papers]
     for project, n in projects:
@@ -211,7 +216,7 @@ def main() -> int:
 
             def pair(rows: list[dict], key: str, scale: float = 1.0) -> str:
                 values = [r[key] / scale for r in rows]
-                return f"{statistics.median(values):.0f} / {max(values):.0f}"
+                return f"{statistics.median(values):.0f} / {p90(values):.0f} / {max(values):.0f}"
 
             print(
                 f"{papers:7} {max(result['before']):10} {pair(result['cold'], 'first_bytes', 1000):>15} {pair(result['cold'], 'all_bytes', 1000):>13} "
@@ -224,15 +229,24 @@ def main() -> int:
                     f"        {kind:>9} {query[:40]!r:44} cold {c['first_bytes'] / 1000:6.0f} KB {c['first_ms']:5.0f} ms (all {c['all_bytes'] / 1000:5.0f} KB "
                     f"{c['all_ms']:5.0f} ms)  warm {w['all_bytes'] / 1000:5.0f} KB {w['all_ms']:5.0f} ms"
                 )
-            ok = (
-                max(result["before"]) == 0
-                and max(c["first_bytes"] for c in result["cold"]) <= BUDGET_FIRST_BYTES
-                and max(w["all_bytes"] for w in result["warm"]) <= BUDGET_QUERY_BYTES
-                and max(c["first_ms"] for c in result["cold"]) <= BUDGET_MS
+            # Decided (issue 20): the per-query budgets hold at the median and the 90th percentile; the worst is reported.
+            # Pagefind scores every page a query matches, so its worst queries grow with the archive.
+            ok = max(result["before"]) == 0 and all(
+                statistic(values) <= budget
+                for statistic in (statistics.median, p90)
+                for values, budget in (
+                    ([c["first_bytes"] for c in result["cold"]], BUDGET_FIRST_BYTES),
+                    ([w["all_bytes"] for w in result["warm"]], BUDGET_QUERY_BYTES),
+                    ([c["first_ms"] for c in result["cold"]], BUDGET_MS),
+                    ([w["all_ms"] for w in result["warm"]], BUDGET_MS),
+                )
             )
             titles = [(q, c["top"]) for (kind, q), c in zip(cases, result["cold"], strict=True) if kind == "title"]
             print(f"        an exact title finds its paper first: {sum(q == top for q, top in titles)} of {len(titles)}")
-            print(f"        budgets (0 B before; ≤ 1 MB cold first; ≤ 300 KB per further query; ≤ 300 ms): {'met' if ok else 'NOT met'}")
+            print(
+                "        budgets at the median and 90th percentile (0 B before; ≤ 1 MB cold first; ≤ 300 KB per further query; ≤ 300 ms): "
+                + ("met" if ok else "NOT met")
+            )
     return 0
 
 

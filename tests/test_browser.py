@@ -35,6 +35,40 @@ def test_feed_readers_discover_the_feeds_and_material_fetches_no_sitemap_for_the
     context.close()
 
 
+def test_pointer_networks_is_dated_june_2015_in_its_header_and_in_every_list(base: str, browser: Browser) -> None:
+    page, _, _ = visit(browser, base + "papers/pointer-networks/")
+    assert page.inner_text(".papers-meta").startswith("Published June 2015 · Added 12 March 2026")
+    page.click(".papers-meta a:has(time)")  # the month it was published, a page of the archive
+    page.wait_for_url("**/archive/2015/06/")
+    row = page.locator("ul.papers-list > li", has_text="Pointer Networks")
+    assert "Oriol Vinyals, Meire Fortunato, Navdeep Jaitly · June 2015" in row.inner_text()
+    page.context.close()
+
+
+def test_a_tag_page_row_shows_authors_date_tags_and_first_sentence(base: str, browser: Browser) -> None:
+    page, _, _ = visit(browser, base + "tags/diffusion-models/")
+    row = page.locator("ul.papers-list > li", has_text="Adaptive Guidance").first
+    authors = row.locator(".papers-row__authors")
+    assert authors.inner_text() == "Angela Castillo, Jonas Kohler, Juan C. Pérez et al."
+    assert authors.get_attribute("title").startswith("Angela Castillo, Jonas Kohler, Juan C. Pérez, ")  # the full list, on hover
+    assert row.locator("time").inner_text() == "19 December 2023"
+    lead = row.locator(".papers-row__lead").inner_text()
+    assert lead.startswith("This paper presents a comprehensive study") and lead.endswith(".") and len(lead) <= 201
+    page.context.close()
+
+
+@pytest.mark.parametrize("path", ["", "tags/diffusion-models/", PAPER])
+def test_chart_text_is_at_least_11_pixels_on_a_phone(base: str, browser: Browser, path: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(base + path, wait_until="networkidle")
+    sizes = page.eval_on_selector_all(
+        "figure.papers-chart svg text", "ts => ts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.closest('svg').getScreenCTM().a)"
+    )
+    assert sizes and min(sizes) >= 11, sorted(sizes)[:3]
+    context.close()
+
+
 def test_a_paper_page_shows_its_authors_dates_links_and_a_citation_to_copy(base: str, browser: Browser) -> None:
     page, _, _ = visit(browser, base + PAPER)
     assert page.inner_text(".papers-authors").startswith("Angela Castillo, Jonas Kohler")
@@ -100,7 +134,7 @@ def test_slash_opens_search_and_a_title_finds_that_paper_first(base: str, browse
     page, errors, outside = open_search(browser, base)
     results = search(page, "pointer networks")
     assert results[0]["title"] == "Pointer Networks" and results[0]["href"] == PREFIX + "papers/pointer-networks/"
-    assert results[0]["byline"] == "March 12, 2026 · Oriol Vinyals, Meire Fortunato, Navdeep Jaitly"
+    assert results[0]["byline"] == "Oriol Vinyals, Meire Fortunato, Navdeep Jaitly · June 2015"  # its own date (from its arXiv id), not the day it was added
     assert "pointer" in results[0]["marked"]
     page.click(".md-search-result__link")
     page.wait_for_url("**/papers/pointer-networks/")
@@ -126,15 +160,36 @@ def test_a_long_title_pasted_whole_finds_that_paper_first(base: str, browser: Br
     page.close()
 
 
-def test_sorting_by_newest_orders_the_same_results_by_date_then_path(base: str, browser: Browser) -> None:
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+
+
+def published(byline: str) -> tuple[int, int]:
+    """``… · 9 June 2015`` or ``… · June 2015`` -> (2015, 6); (0, 0) for a result without a date."""
+    words = byline.rsplit(" · ", 1)[-1].split()
+    return (int(words[-1]), MONTHS.index(words[-2]) + 1) if len(words) >= 2 and words[-2] in MONTHS else (0, 0)
+
+
+def test_sorting_by_newest_orders_the_same_results_by_publication_date(base: str, browser: Browser) -> None:
     page, _, _ = open_search(browser, base)
     by_relevance = search(page, "diffusion")
     page.select_option(".papers-search__filters select[name=sort]", "newest")
     by_date = search(page, "diffusion")
     assert len(by_date) == len(by_relevance) > 2 and by_date != by_relevance
-    # Every bundled paper was added on the same day: the newest are the last by path.
-    hrefs = [r["href"] for r in by_date]
-    assert hrefs == sorted(hrefs, reverse=True)
+    dates = [published(r["byline"]) for r in by_date]
+    assert dates == sorted(dates, reverse=True) and len(set(dates)) > 2  # every bundled paper was added the same day, published over years
+    page.close()
+
+
+def test_initials_match_no_words_and_papers_come_before_hand_written_pages(base: str, browser: Browser) -> None:
+    page, _, _ = open_search(browser, base)
+    results = search(page, "Samuel R. Bowman")
+    assert results and all(r["href"].startswith(PREFIX + "papers/") for r in results)  # the About page's "reward", "rate"… are not his
+    bold = page.eval_on_selector_all(".md-search-result__item .papers-search__authors strong", "els => els.map(e => e.textContent)")
+    assert bold and set(bold) == {"Samuel R. Bowman"}  # the author who matched, shown even past the first three
+    assert all(not marked or set(marked) <= {"samuel", "bowman"} for marked in (r["marked"] for r in results))
+    assert search(page, "r")  # a query of one letter still searches
+    about = search(page, "taxonomy hand-curated record")
+    assert [r["title"] for r in about][-1] == "About"  # a page ranks after every paper found
     page.close()
 
 
@@ -153,11 +208,12 @@ def test_a_tag_filter_narrows_the_results(base: str, browser: Browser) -> None:
     count = found(page)
     assert 0 < count < everything
     assert narrowed and all("Image generation" in r["tags"] for r in narrowed)
-    page.select_option(".papers-search__filters select[name=year]", "2026")  # every bundled paper was added in 2026
-    search(page, "diffusion")
-    assert found(page) == count
     years = page.eval_on_selector_all(".papers-search__filters select[name=year] option", "os => os.map(o => o.value)")
-    assert years == ["", "2026"]
+    assert years[0] == "" and "2015" in years and "2026" not in years  # the years the seed's papers were published, not added
+    assert years[1:] == sorted(years[1:], reverse=True)
+    page.select_option(".papers-search__filters select[name=year]", "2023")
+    in_2023 = search(page, "diffusion")
+    assert 0 < found(page) < count and all(published(r["byline"])[0] == 2023 for r in in_2023)
     page.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from datetime import date
@@ -10,7 +11,7 @@ from bs4 import BeautifulSoup, element
 from conftest import make_record
 
 from generator.catalog import Paper, Related, Tag, new_catalog
-from generator.charts import HOP, Bar, Node, last_months, linked_bars, monthly_bars, months_between, paper_graph, related_graph, tag_months
+from generator.charts import HOP, MONTHLY_SPAN, Bar, Node, archive_months, date_bars, linked_bars, months_between, paper_graph, related_graph, tag_months
 
 HOSTILE = 'A </title><script>alert(1)</script> & "quotes" <b>'
 
@@ -21,22 +22,34 @@ def svg(html: str) -> BeautifulSoup:
 
 def test_months_run_across_year_ends() -> None:
     assert months_between((2024, 11), (2025, 2)) == [(2024, 11), (2024, 12), (2025, 1), (2025, 2)]
-    assert last_months((2025, 2), 3) == [(2024, 12), (2025, 1), (2025, 2)]
     assert months_between((2025, 3), (2025, 2)) == []
 
 
-def test_monthly_bars_draw_one_bar_per_month_with_papers_and_say_so_in_words() -> None:
-    figure = svg(monthly_bars("c", "Papers added per month", {(2025, 1): 4, (2025, 3): 2}, months_between((2024, 12), (2025, 3))))
+def test_date_bars_span_the_data_a_bar_per_month_and_say_so_in_words() -> None:
+    figure = svg(date_bars("c", "Papers by date of publication", {(2024, 12): 1, (2025, 3): 2, (2025, 1): 4}))
     bars = figure.select("rect")
-    assert [b.title.get_text() for b in bars] == ["January 2025: 4 papers", "March 2025: 2 papers"]
-    assert float(bars[0]["height"]) == 2 * float(bars[1]["height"])
+    assert [b.title.get_text() for b in bars] == ["December 2024: 1 paper", "January 2025: 4 papers", "March 2025: 2 papers"]
+    assert float(bars[1]["height"]) == 2 * float(bars[2]["height"])
+    # The axis starts and ends with the data, not a fixed year: four months, the first and the last bar in the outer quarters.
+    assert float(bars[0]["x"]) < 480 / 4 and float(bars[2]["x"]) > 480 * 3 / 4
     assert figure.svg["role"] == "img" and figure.svg["aria-labelledby"] == "c-title"
-    assert figure.figcaption.get_text() == "Papers added per month, December 2024 to March 2025: 6 papers in all; the most, 4, in January 2025."
+    assert figure.figcaption.get_text() == "Papers by date of publication, December 2024 to March 2025: 7 papers in all; the most, 4, in January 2025."
     assert [t.get_text() for t in figure.select("text")] == ["2024", "2025", "4 papers at most"]
 
 
+def test_a_long_span_draws_a_bar_per_year_with_labels_that_do_not_collide() -> None:
+    counts = {(1995, 3): 1, (2015, 6): 2, (2015, 9): 1, (2025, 1): 5}
+    figure = svg(date_bars("c", "Papers", counts))
+    assert [b.title.get_text() for b in figure.select("rect")] == ["1995: 1 paper", "2015: 3 papers", "2025: 5 papers"]
+    assert len(figure.select("line")) == 1 and MONTHLY_SPAN == 36
+    labels = [t for t in figure.select("text") if t.get_text().isdigit()]
+    xs = [float(t["x"]) for t in labels]
+    assert labels[0].get_text() == "1995" and all(b - a >= 40 for a, b in itertools.pairwise(xs))  # a year's label is about 40 units wide
+    assert figure.figcaption.get_text() == "Papers, 1995 to 2025: 9 papers in all; the most, 5, in 2025."
+
+
 def test_a_chart_with_no_papers_says_none() -> None:
-    assert svg(monthly_bars("c", "Papers", {}, [(2025, 1)])).figcaption.get_text() == "Papers: none yet."
+    assert svg(date_bars("c", "Papers", {})).figcaption.get_text() == "Papers: none yet."
 
 
 def test_linked_bars_escape_every_label_and_name_every_link() -> None:
@@ -69,21 +82,20 @@ def assert_each_link_shows_the_first_words_of_its_name(figure: BeautifulSoup) ->
         assert label and name[: len(label)] == label, (shown(link), link["aria-label"])
 
 
-def test_a_graph_node_shows_its_title_cut_after_a_whole_word_outside_parentheses() -> None:
-    titles = [
-        "Self-Rectifying Diffusion Sampling with Perturbed-Attention Guidance",
-        "LoRA (Low-Rank Adaptation) of Large Language Models",
-        "Supercalifragilisticexpialidocious: a first word longer than a label",
-        "Café au lait",
-    ]
-    graph = svg(related_graph("g", Node("c", "This one", ""), [(Node(str(i), t, f"../{i}/"), []) for i, t in enumerate(titles)], set()))
-    assert [t.get_text() for t in graph.select("a text")] == ["Self-Rectifying…", "LoRA…", "Supercalifragilisticexpialidocious…", "Café au lait"]
+def test_each_graph_point_shows_its_key_in_the_list_below_and_its_link_is_named_by_key_and_title() -> None:
+    titles = ["Self-Rectifying Diffusion Sampling", "LoRA (Low-Rank Adaptation) of Large Language Models"]
+    ring = [(Node(str(i), t, f"../{i}/", str(i + 1)), [Node(f"f{i}", "Far", f"../f{i}/", f"{i + 1}a")]) for i, t in enumerate(titles)]
+    graph = svg(related_graph("g", Node("c", "This one", ""), ring, set()))
+    assert [t.get_text() for t in graph.select("a text")] == ["1a", "2a", "1", "2"]  # the outer ring is drawn first, under the inner
+    assert [a["aria-label"] for a in graph.select("a")][2:] == [f"1. {titles[0]}", f"2. {titles[1]}"]
     assert_each_link_shows_the_first_words_of_its_name(graph)
 
 
 def test_a_companion_bar_links_its_tags_name_and_says_the_count_in_the_links_name() -> None:
-    bars = svg(linked_bars("c", "With", [Bar("Computer vision", 18, "../cv/"), Bar("Evaluation (benchmarks and metrics) of models", 2, "../ev/")]))
-    assert [shown(a) for a in bars.select("a")] == ["Computer vision", "Evaluation…"]
+    bars = svg(
+        linked_bars("c", "With", [Bar("Computer vision", 18, "../cv/"), Bar("Evaluation (benchmarks, metrics and leaderboards) of models", 2, "../ev/")])
+    )
+    assert [shown(a) for a in bars.select("a")] == ["Computer vision", "Evaluation…"]  # cut after a whole word outside the parentheses
     assert [t.get_text() for t in bars.select("svg > text")] == ["18", "2"]  # drawn after each bar, and already in its link's name
     assert_each_link_shows_the_first_words_of_its_name(bars)
 
@@ -102,7 +114,10 @@ def test_the_graph_holds_the_paper_its_related_papers_and_a_few_of_theirs_each_o
     assert sorted(links) == ["../a/", "../a1/", "../a2/", "../a3/", "../b/", "../b1/"]  # a4: beyond HOP = 3; a1 once
     assert HOP == 3
     assert figure.find("script") is None and figure.select_one("circle.papers-chart__self").title.get_text() == HOSTILE
-    assert figure.figcaption.get_text() == "This paper and its 2 related papers, with 4 more papers related to those; each point is a link to its paper."
+    assert figure.figcaption.get_text() == (
+        "This paper and its 2 related papers, with 4 more papers related to those; each point is a link to its paper, numbered as in the list below."
+    )
+    assert [t.get_text() for t in figure.select("a text")] == ["1a", "1b", "1c", "2a", "1", "2"]
     lines = figure.select("line")
     assert len(lines) == 2 + 4 + 1  # to each related paper, to each of theirs, and between a and b, related to each other
 
@@ -114,9 +129,12 @@ def test_the_graph_is_the_same_whatever_else_the_archive_holds() -> None:
     assert draw(small) == draw(large)
 
 
-def test_a_tag_chart_covers_the_archives_last_two_years() -> None:
-    papers = [Paper(make_record("new", added=date(2026, 3, 1)), tags=["t"]), Paper(make_record("old", added=date(2020, 1, 1)), tags=["t"])]
+def test_date_charts_count_papers_by_publication_never_by_the_day_they_were_added() -> None:
+    papers = [
+        Paper(make_record("dated", added=date(2026, 3, 1), published=date(2024, 5, 2)), tags=["t"]),
+        Paper(make_record("from-id", added=date(2026, 3, 1), arxiv="1506.03134"), tags=["t"]),
+        Paper(make_record("unknown", added=date(2026, 3, 1)), tags=["t"]),
+    ]
     catalog = new_catalog(papers, {"t": Tag("t", "T")})
-    figure = svg(tag_months(catalog, catalog.tags["t"]))
-    assert [r.title.get_text() for r in figure.select("rect")] == ["March 2026: 1 paper"]  # 2020 is beyond the chart's 24 months
-    assert figure.figcaption.get_text().startswith("Papers tagged T per month, April 2024 to March 2026: 1 paper in all")
+    for figure in (svg(tag_months(catalog, catalog.tags["t"])), svg(archive_months(catalog))):
+        assert [r.title.get_text() for r in figure.select("rect")] == ["2015: 1 paper", "2024: 1 paper"]  # 2026, the day added, is nowhere

@@ -14,10 +14,14 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
-from conftest import build_site, copy_project, make_record
+from bs4 import BeautifulSoup
+from conftest import SEED, build_site, copy_project, make_record
 
 from generator.config import ConfigError, Settings
+from generator.records import Source
 from generator.site import generate
+from generator.sources import read_source
+from generator.text import readable
 
 BASE = "https://example.org/papers/"
 
@@ -44,6 +48,25 @@ def test_site_feed_has_the_newest_items_newest_first_same_day_by_title(tmp_path:
     assert [e.published for e in feed.entries[:2]] == ["Fri, 03 Jan 2025 00:00:00 +0000"] * 2
 
 
+def test_items_follow_the_order_of_the_file_that_added_them_never_the_alphabet(tmp_path: Path) -> None:
+    ranked = ["Zeta Paper", "Alpha Paper", "Mu Paper"]  # Hugging Face's ranking, as the listing has it
+    papers = [make_record(f"p{n}", title, sources=[Source("listing.txt", date(2025, 3, 12), 10 + 4 * n)]) for n, title in enumerate(ranked)]
+    papers.append(make_record("newer", "Beta Paper", added=date(2025, 3, 13), sources=[Source("next.txt", date(2025, 3, 13), 99)]))
+    feed = parse(generate(settings(tmp_path), papers[::-1]).files["feed.xml"])
+    assert [e.title for e in feed.entries] == ["Beta Paper", *ranked]
+
+
+def test_an_item_names_its_authors_its_own_date_and_links_to_arxiv_and_the_pdf(tmp_path: Path) -> None:
+    paper = make_record("ptr", "Pointer Networks", arxiv="1506.03134", authors=["Oriol Vinyals", "Meire Fortunato", "Navdeep Jaitly"], added=date(2026, 3, 12))
+    data = generate(settings(tmp_path), [paper]).files["feed.xml"]
+    entry = parse(data).entries[0]
+    assert entry.author == "Oriol Vinyals, Meire Fortunato, Navdeep Jaitly"  # dc:creator
+    assert b"<dc:creator>Oriol Vinyals, Meire Fortunato, Navdeep Jaitly</dc:creator>" in data
+    assert "Published June 2015" in entry.summary and entry.published == "Thu, 12 Mar 2026 00:00:00 +0000"  # in the feed since the day added
+    links = [a["href"] for a in BeautifulSoup(entry.summary, "lxml").select("a")]
+    assert links[:2] == ["https://arxiv.org/abs/1506.03134", "https://arxiv.org/pdf/1506.03134"]
+
+
 def test_items_carry_permalink_guid_abstract_links_tags_and_note(tmp_path: Path) -> None:
     from generator.text import Link
 
@@ -59,7 +82,7 @@ def test_items_carry_permalink_guid_abstract_links_tags_and_note(tmp_path: Path)
     entry = parse(data).entries[0]
     assert entry.link == entry.id == BASE + "papers/rich/"
     assert b'<guid isPermaLink="true">https://example.org/papers/papers/rich/</guid>' in data
-    assert "<p>An abstract with code at https://github.com/a/b.</p>" in entry.summary
+    assert "<p>An abstract with code at https://github.com/a/b.</p>" in entry.summary and "Publication date unknown" in entry.summary
     assert '<a href="https://github.com/a/b">' in entry.summary and "<em>fine</em>" in entry.summary
     assert [t.term for t in entry.tags] == ["NLP", "Theory"]
 
@@ -91,7 +114,7 @@ def test_titles_and_abstracts_are_escaped(tmp_path: Path) -> None:
     entry = parse(data).entries[0]
     item = ElementTree.fromstring(data).find("channel/item")
     assert item.findtext("title") == HOSTILE  # the XML carries the title exactly, as text
-    assert entry.summary == "<p>Abstract: &lt;b&gt;Bold&lt;/b&gt; &amp; &quot;quoted&quot; &#x27;single&#x27; ]]&gt; &lt;![CDATA[ x ]]&gt; {{ y }}</p>"
+    assert entry.summary.endswith("<p>Abstract: &lt;b&gt;Bold&lt;/b&gt; &amp; &quot;quoted&quot; &#x27;single&#x27; ]]&gt; &lt;![CDATA[ x ]]&gt; {{ y }}</p>")
 
 
 def test_empty_archive_gives_valid_empty_feeds(tmp_path: Path) -> None:
@@ -135,7 +158,18 @@ def test_every_built_feed_parses_and_every_item_links_to_a_built_page(built: Pat
         for entry in feed.entries:
             assert entry.link.startswith(site_url)
             assert (built / entry.link[len(site_url) :] / "index.html").is_file(), entry.link
-    assert len(parse((built / "feed.xml").read_bytes()).entries) == 50
+    site_feed = parse((built / "feed.xml").read_bytes()).entries
+    assert len(site_feed) == 50
+
+
+@pytest.mark.e2e
+def test_the_bundled_feed_holds_the_first_50_papers_of_the_listing_in_its_order_with_authors_and_links(built: Path) -> None:
+    listing = read_source(SEED, today=date(2026, 3, 12), year=2026).entries
+    entries = parse((built / "feed.xml").read_bytes()).entries
+    assert [e.title for e in entries] == [readable(found.title) for found in listing[:50]]  # Hugging Face's ranking, not the alphabet
+    with_id = [e for e in entries if "https://arxiv.org/abs/" in e.summary]
+    assert len(with_id) >= 49 and all("https://arxiv.org/pdf/" in e.summary and "Published " in e.summary for e in with_id)
+    assert sum(bool(e.get("author")) for e in entries) >= 48
 
 
 @pytest.mark.e2e
@@ -190,7 +224,10 @@ def test_a_real_feed_reader_subscribes_over_localhost(served: str, tmp_path: Pat
     assert run.returncode == 0, run.stderr
     with sqlite3.connect(cache) as db:
         titles = {row[0] for row in db.execute("SELECT title FROM rss_feed")}
-        guids = {row[0] for row in db.execute("SELECT guid FROM rss_item")}
+        authors = dict(db.execute("SELECT guid, author FROM rss_item"))
+    guids = set(authors)
     assert titles == {"Papers Archive", "Papers Archive: GANs"}
-    expected = {e.id for path in ("feed.xml", "tags/gans/feed.xml") for e in parse((built / path).read_bytes()).entries}
-    assert guids == expected  # newsboat keeps an item once however many feeds carry it
+    entries = {e.id: e for path in ("feed.xml", "tags/gans/feed.xml") for e in parse((built / path).read_bytes()).entries}
+    assert guids == set(entries)  # newsboat keeps an item once however many feeds carry it
+    assert {g: authors[g] for g in guids} == {g: e.get("author", "") for g, e in entries.items()}  # the reader shows who wrote each paper
+    assert sum(bool(a) for a in authors.values()) >= len(guids) - 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -14,6 +15,7 @@ from bs4 import BeautifulSoup
 from conftest import SEED, build_site, copy_project, papers, synthetic_listing, with_model
 
 from generator.archive import Archive
+from generator.sources import read_source
 from generator.sources.listing import parse_listing
 from generator.text import readable
 
@@ -177,16 +179,19 @@ def test_curator_notes_cannot_create_attributes_or_script_links(tmp_path: Path) 
     assert '[click](javascript:alert(1)){ onclick="alert(2)" }' in article.get_text()
 
 
-def test_the_home_page_shows_the_count_the_monthly_chart_featured_cards_the_latest_and_every_tag(site: Path) -> None:
+def test_the_home_page_shows_the_count_the_date_chart_featured_cards_the_latest_and_every_tag(site: Path) -> None:
     soup = soup_of(site / "index.html")
     article = soup.select_one("article")
     assert "The archive holds 87 papers" in article.get_text()
     chart = article.select_one("figure.papers-chart--months")
-    assert chart.svg["role"] == "img" and chart.svg.title.get_text() == "Papers added per month"
-    assert chart.figcaption.get_text() == "Papers added per month, April 2025 to March 2026: 87 papers in all; the most, 87, in March 2026."
+    assert chart.svg["role"] == "img" and chart.svg.title.get_text() == "Papers by date of publication"
+    caption = chart.figcaption.get_text()  # the seed's papers were published from 2015 on; all were added in March 2026
+    assert caption.startswith("Papers by date of publication, 2015 to 2024: 86 papers in all;"), caption
     cards = article.select(".grid.cards > ul > li")
     assert len(cards) == 6 and cards[0].a.get_text() == "Alignment faking in large language models"
-    assert len(article.select("ul.papers-list > li")) == 10
+    latest = article.select("ul.papers-list > li")
+    listing = read_source(SEED, today=date(2026, 3, 12), year=2026).entries
+    assert [li.a.get_text() for li in latest] == [readable(found.title) for found in listing[:10]]  # added together: the listing's order
     assert len(article.select("ul.papers-tag-grid > li")) == 26
     assert article.select_one("a.md-button--primary.papers-subscribe")["href"] == "feed.xml"
 
@@ -194,13 +199,13 @@ def test_the_home_page_shows_the_count_the_monthly_chart_featured_cards_the_late
 def test_a_tag_page_charts_its_months_and_its_companion_tags_each_a_link(site: Path) -> None:
     soup = soup_of(site / "tags" / "diffusion-models" / "index.html")
     months, companions = soup.select("article figure.papers-chart")
-    assert months.svg.title.get_text() == "Papers tagged Diffusion models per month"
-    assert len(months.select("rect")) == 1  # every paper of the bundled archive came in March 2026
+    assert months.svg.title.get_text() == "Papers tagged Diffusion models by date of publication"
+    assert len(months.select("rect")) > 1  # every paper of the bundled archive was added in March 2026, but published over years
     links = companions.select("a")
     assert links and all((site / "tags" / "diffusion-models" / a["href"] / "index.html").exists() for a in links)
-    listed = [item.small.get_text() for item in soup.select("article ul.papers-list > li")]  # "date · tag, tag…"
+    listed = [item.small.get_text() for item in soup.select("article ul.papers-list > li")]  # "authors · date · tag, tag…"
     name, count = links[0]["aria-label"].rsplit(": ", 1)
-    assert count == f"{sum(name in tags.split(' · ', 1)[-1].split(', ') for tags in listed)} papers"
+    assert count == f"{sum(name in tags.rsplit(' · ', 1)[-1].split(', ') for tags in listed)} papers"
     counts = [int(a["aria-label"].rsplit(": ", 1)[1].split()[0]) for a in links]
     assert counts == sorted(counts, reverse=True)  # most frequent first
 
@@ -209,8 +214,15 @@ def test_a_paper_page_graphs_its_related_papers_and_theirs_each_node_a_link(site
     page = site / "papers" / "adaptive-guidance-training-free-acceleration-of-conditional-diffusion-models" / "index.html"
     graph = soup_of(page).select_one("article figure.papers-chart--graph")
     nodes = graph.select("a")
-    related = [a["href"] for a in soup_of(page).select("article ul.papers-list")[0].select("a")]
+    items = soup_of(page).select("article ol.papers-related > li")
+    related = [li.a["href"] for li in items]
     assert [a["href"] for a in nodes if a.select_one("circle.papers-chart__near")] == related
+    keys = [a.get_text() for a in nodes]
+    assert keys[-len(items) :] == [str(n) for n in range(1, len(items) + 1)]  # numbered as the list below is
+    for key, a in zip(keys, nodes, strict=True):  # and every point beyond is keyed in its related paper's entry
+        assert a["aria-label"].startswith(f"{key}. ")
+        if not key.isdigit():
+            assert f"{key}\xa0{a['aria-label'].split('. ', 1)[1]}" in items[int(key[:-1]) - 1].get_text()
     assert 5 < len(nodes) <= 5 * 4  # the related papers, and at most three of each one's own
     assert len({a["href"] for a in nodes}) == len(nodes)  # each paper drawn once
     assert all(a["aria-label"] for a in nodes)

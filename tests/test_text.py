@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from generator.text import Link, classify, extract_links, is_url, markdown_text, readable
+from generator.text import Link, classify, extract_links, first_sentence, is_url, markdown_text, readable
 
 
 @pytest.mark.parametrize(
@@ -136,3 +136,18 @@ def test_markdown_text_renders_as_exactly_the_text(text: str) -> None:
     soup = BeautifulSoup(html, "lxml")
     assert soup.get_text() == text
     assert [el.name for el in soup.find_all(True)] == ["html", "body", "p"]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        ("We introduce Ptr-Net. It points.", "We introduce Ptr-Net."),
+        ("Models, e.g. GPT-4, and work by Samuel R. Bowman et al. are strong. Next.", "Models, e.g. GPT-4, and work by Samuel R. Bowman et al. are strong."),
+        ("Accuracy rose 3.5% on GSM8K! Then more.", "Accuracy rose 3.5% on GSM8K!"),
+        ("A  sentence\nwith   breaks.  Next.", "A sentence with breaks."),
+        ("No full stop at all", "No full stop at all"),
+        ("word " * 60, ("word " * 40).strip() + "…"),
+    ],
+)
+def test_first_sentence_ends_at_a_real_sentence_end_or_is_cut_after_a_word(text: str, sentence: str) -> None:
+    assert first_sentence(text, 200) == sentence

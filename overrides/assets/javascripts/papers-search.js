@@ -26,7 +26,8 @@ const STYLE = `
 .papers-search__filters label { display: flex; align-items: center; gap: .3rem; color: var(--md-default-fg-color--light); }
 .papers-search__filters select { font: inherit; color: var(--md-default-fg-color); background: var(--md-default-bg-color);
   border: .05rem solid var(--md-default-fg-color--lighter); border-radius: .1rem; padding: .1rem .2rem; max-width: 12rem; }
-.papers-search .papers-search__authors { margin: .2em 0; color: var(--md-default-fg-color--light); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.papers-search .papers-search__authors { margin: .2em 0; color: var(--md-default-fg-color--light); }
+.papers-search .papers-search__authors strong { color: var(--md-default-fg-color); }
 .papers-search .papers-search__tags { margin: .2em 0; }
 .papers-search .papers-search__tag { display: inline-block; margin: 0 .3em .2em 0; padding: 0 .5em; border-radius: .5em;
   background: var(--md-default-fg-color--lightest); color: var(--md-default-fg-color--light); font-size: .9em; }
@@ -156,18 +157,31 @@ class SearchBox {
     return { filters, newest: this.filters.sort.value === "newest", filtered: Object.keys(filters).length > 0 };
   }
 
-  // Newest first, without a sort in the index: a result's id is "<shard>_<n>", where n is the
-  // paper's rank by date within its shard (generator/canonical.py), and the manifest lists the
-  // shards newest first. Hand-written pages come last.
+  // Newest published first, without a sort in the index and without loading any result: a
+  // result's id is "<shard>_<n>", where n is the paper's rank by publication date within its
+  // shard (generator/canonical.py), and the manifest gives each shard's ranks as runs of one
+  // month, so papers of several shards compare by month, then by shard (newest first) and rank.
+  // Hand-written pages come last.
   newestFirst(results) {
     const rank = (result) => {
       const cut = result.id.lastIndexOf("_");
-      const shard = this.manifest.shards.indexOf(result.id.slice(0, cut));
-      const older = result.id.slice(0, cut) === "pages" || shard < 0 ? this.manifest.shards.length : shard;
-      return [older, -Number(result.id.slice(cut + 1))];
+      const name = result.id.slice(0, cut);
+      const shard = this.manifest.shards.indexOf(name);
+      const n = Number(result.id.slice(cut + 1));
+      const runs = (this.manifest.months || {})[name];
+      if (!runs || shard < 0) return [1, 0, 0, 0];
+      let month = 0;
+      for (let at = 0, seen = 0; at < runs.length; at++) {
+        seen += runs[at][1];
+        if (n < seen) {
+          month = runs[at][0];
+          break;
+        }
+      }
+      return [0, -month, shard, -n];
     };
     const keyed = results.map((result) => [rank(result), result]);
-    keyed.sort(([a], [b]) => a[0] - b[0] || a[1] - b[1]);
+    keyed.sort(([a], [b]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
     return keyed.map(([, result]) => result);
   }
 
@@ -207,7 +221,7 @@ class SearchBox {
     const terms = searchTerms(query);
     const search = async () => {
       const response = await this.pagefind.search(terms || null, { filters });
-      return newest ? { ...response, results: this.newestFirst(response.results) } : response;
+      return { ...response, results: newest ? this.newestFirst(response.results) : papersFirst(response.results) };
     };
     let response = await search();
     if (stale()) return;
@@ -276,8 +290,13 @@ class SearchBox {
     const meta = page.meta || {};
     const article = element("article", "md-search-result__article md-typeset");
     article.append(element("h1", "", meta.title || page.url));
-    const byline = [meta.date && longDate(meta.date), meta.authors].filter(Boolean).join(" · "); // the date first: long author lists are cut
-    if (byline) article.append(element("p", "papers-search__authors", byline));
+    const byline = authorLine(names(meta.authors), this.input.value);
+    if (meta.date) byline.push(meta.date);
+    if (byline.length) {
+      const line = element("p", "papers-search__authors");
+      byline.forEach((part, at) => line.append(...(at ? [" · "] : []), part));
+      article.append(line);
+    }
     const tags = (page.filters && page.filters.tag) || [];
     if (tags.length) {
       const chips = element("p", "papers-search__tags");
@@ -294,16 +313,62 @@ class SearchBox {
   }
 }
 
-// What Pagefind is asked: the query, or for a long one its MAX_TERMS longest words that are
-// not common ones (quoted phrases are left alone).
+// What Pagefind is asked: the query without initials, or for a long one its MAX_TERMS longest
+// words that are not common ones (quoted phrases are left alone). Pagefind reads every word as the
+// start of a word: the "R" of "Samuel R. Bowman" would match "reward", "rate", "reduces". A query
+// that is nothing but single letters is asked as it is.
 function searchTerms(query) {
-  const words = query.split(/\s+/).filter(Boolean);
-  if (words.length <= MAX_TERMS || query.includes('"')) return query;
-  const plain = (word) => word.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
-  const specific = words.map((word, at) => [plain(word), word, at]).filter(([p]) => p && !COMMON.has(p));
+  if (query.includes('"')) return query;
+  const all = query.split(/\s+/).filter(Boolean);
+  const words = all.filter((word) => plainWord(word).length > 1);
+  if (!words.length) return query;
+  if (words.length <= MAX_TERMS) return words.join(" ");
+  const specific = words.map((word, at) => [plainWord(word), word, at]).filter(([p]) => p && !COMMON.has(p));
   specific.sort((a, b) => b[0].length - a[0].length || a[2] - b[2]);
   const kept = specific.slice(0, MAX_TERMS).sort((a, b) => a[2] - b[2]);
-  return kept.length ? kept.map(([, word]) => word).join(" ") : query;
+  return kept.length ? kept.map(([, word]) => word).join(" ") : words.join(" ");
+}
+
+function plainWord(word) {
+  return word.normalize("NFD").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+}
+
+// Papers before hand-written pages (About…), each in Pagefind's order: a reader searches for papers.
+function papersFirst(results) {
+  const page = (result) => result.id.startsWith("pages_");
+  return [...results.filter((result) => !page(result)), ...results.filter(page)];
+}
+
+function names(json) {
+  try {
+    const list = JSON.parse(json || "[]");
+    return Array.isArray(list) ? list.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+// The first three authors, then any other author the query names (in bold, so a reader sees why the
+// paper is here), then "et al." for the rest.
+const SHOWN_AUTHORS = 3;
+function authorLine(authors, query) {
+  const words = query.split(/\s+/).map(plainWord).filter((word) => word.length > 1);
+  const matches = (name) => words.length > 0 && name.split(/[\s\-.]+/).map(plainWord).some((part) => part && words.some((word) => part.startsWith(word)));
+  const parts = [];
+  let skipped = false;
+  authors.forEach((name, at) => {
+    const hit = matches(name);
+    if (at < SHOWN_AUTHORS || hit) {
+      if (skipped) parts.push("…");
+      skipped = false;
+      parts.push(hit ? element("strong", "", name) : name);
+    } else skipped = true;
+  });
+  if (!parts.length) return [];
+  const line = element("span");
+  parts.forEach((part, at) => line.append(...(at ? [part === "…" || parts[at - 1] === "…" ? " " : ", "] : []), part));
+  if (skipped) line.append(" et al.");
+  return [line];
 }
 
 // A paper whose title is the query goes first: the reader pasted a title.
@@ -318,11 +383,6 @@ function element(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-function longDate(iso) {
-  const day = new Date(`${iso}T00:00:00Z`);
-  return Number.isNaN(day.getTime()) ? iso : day.toLocaleDateString("en", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
 }
 
 // A window of the abstract around the matches, matched words in <mark>. Built from the
