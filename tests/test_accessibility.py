@@ -16,7 +16,7 @@ PAGES = {
     "paper": "papers/adaptive-guidance-training-free-acceleration-of-conditional-diffusion-models/",
     "tags": "tags/",
     "tag": "tags/diffusion-models/",
-    "month": "archive/2026/03/",
+    "month": "archive/2015/06/",
     "about": "about/",
     "404": "404.html",
 }

@@ -20,7 +20,12 @@ from generator.search import _executable, _keep_used, plan_shards
 TAGS = {"gans": Tag("gans", "GANs", "Generative adversarial networks."), "theory": Tag("theory", "Theory", "Proofs.")}
 PAPERS = [
     Paper(
-        make_record(f"p{i:02}", added=date(2020 + i % 5, 1 + i % 12, 1 + i), abstract=f"We study the word{i} problem with Pérez and friends."),
+        make_record(
+            f"p{i:02}",
+            added=date(2026, 3, 1),
+            published=date(2020 + i % 5, 1 + i % 12, 1 + i),
+            abstract=f"We study the word{i} problem with Pérez and friends.",
+        ),
         [("gans", "theory")[i % 2]],
     )
     for i in range(24)
@@ -65,8 +70,9 @@ def test_pages_are_numbered_by_date_and_fragments_named_by_shard_and_number(tmp_
     canonical(folder, "7_")
     _, pages, _, _, sorts, *_ = meta_of(folder)
     assert [name for name, _ in pages] == [f"7_{n}" for n in range(len(PAPERS))]
-    dates = [fragment(folder, name)["meta"]["date"] for name, _ in pages]
-    assert dates == sorted(dates)
+    published = {p.id: p.record.published for p in PAPERS}
+    dates = [published[fragment(folder, name)["url"].rstrip("/").rsplit("/", 1)[-1]] for name, _ in pages]
+    assert dates == sorted(dates)  # oldest published first
     assert sorts == []  # the date order is the page order: the search box sorts by it
     assert sorted(p.name for p in (folder / "fragment").iterdir()) == sorted(f"7_{n}.pf_fragment" for n in range(len(PAPERS)))
 

@@ -79,7 +79,7 @@ def test_merging_keeps_every_curator_field_comment_and_key_order(archive: Archiv
         "authors: [Yi Ren, Chenxu Hu, Xu Tan, Tao Qin, Sheng Zhao, Zhou Zhao, Tie-Yan Liu]",
         "arxiv: '2006.04558'",  # quoted: unquoted, YAML would read a number
         "published: 2020-06-08",
-        "- {file: hf-daily-2024-03-12.json, date: 2024-03-12}",
+        "- {file: hf-daily-2024-03-12.json, date: 2024-03-12, line: 4}",  # the paper's line in the file
         "links:",
         "- {url: https://github.com/ming024/FastSpeech2, kind: code}",
         "- {url: https://speechresearch.github.io/fastspeech2/, kind: project}",  # in the abstract: this record had lost it

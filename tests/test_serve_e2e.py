@@ -20,9 +20,11 @@ def test_serve_rebuilds_on_archive_edits_and_then_settles(tmp_path: Path) -> Non
         assert wait_for(lambda: "Pointer Networks" in fetch(url)), log.read_text()
         entry = base + "search/1/pagefind-entry.json"  # the search index is served too, and rebuilt with the site
         before = fetch(entry)
-        record.write_text(record.read_text().replace("title: Pointer Networks", "title: A Revisit of Pointer Networks"))
+        edited = record.read_text().replace("title: Pointer Networks", "title: A Revisit of Pointer Networks")
+        record.write_text(edited.replace("tags_add: []", "tags_add: [theory]"))
         assert wait_for(lambda: "A Revisit of Pointer Networks" in fetch(url)), log.read_text()
-        assert "<title>A Revisit of Pointer Networks</title>" in fetch(base + "feed.xml")  # feeds are regenerated under serve too
+        assert "A Revisit of Pointer Networks" in fetch(base + "archive/2015/06/")
+        assert "<title>A Revisit of Pointer Networks</title>" in fetch(base + "tags/theory/feed.xml")  # feeds are regenerated under serve too
         assert fetch(entry) != before
         builds = log.read_text().count("Building documentation")
         time.sleep(4)  # a rebuild loop would keep building with no edit

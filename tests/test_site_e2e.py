@@ -186,7 +186,7 @@ def test_the_home_page_shows_the_count_the_date_chart_featured_cards_the_latest_
     chart = article.select_one("figure.papers-chart--months")
     assert chart.svg["role"] == "img" and chart.svg.title.get_text() == "Papers by date of publication"
     caption = chart.figcaption.get_text()  # the seed's papers were published from 2015 on; all were added in March 2026
-    assert caption.startswith("Papers by date of publication, 2015 to 2024: 86 papers in all;"), caption
+    assert caption.startswith("Papers by date of publication, 2015 to 2025: 86 papers in all;"), caption
     cards = article.select(".grid.cards > ul > li")
     assert len(cards) == 6 and cards[0].a.get_text() == "Alignment faking in large language models"
     latest = article.select("ul.papers-list > li")
@@ -217,7 +217,7 @@ def test_a_paper_page_graphs_its_related_papers_and_theirs_each_node_a_link(site
     items = soup_of(page).select("article ol.papers-related > li")
     related = [li.a["href"] for li in items]
     assert [a["href"] for a in nodes if a.select_one("circle.papers-chart__near")] == related
-    keys = [a.get_text() for a in nodes]
+    keys = [a.select_one("text").get_text() for a in nodes]
     assert keys[-len(items) :] == [str(n) for n in range(1, len(items) + 1)]  # numbered as the list below is
     for key, a in zip(keys, nodes, strict=True):  # and every point beyond is keyed in its related paper's entry
         assert a["aria-label"].startswith(f"{key}. ")
