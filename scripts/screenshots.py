@@ -62,7 +62,11 @@ def shoot(base: str, out: Path) -> list[Path]:
             if search:
                 page.keyboard.press("/")
                 page.keyboard.type(QUERY, delay=40)
-                page.wait_for_function("document.querySelector('.md-search-result__list').dataset.papersComplete === 'true'", timeout=15000)
+                page.wait_for_function(
+                    "q => { const l = document.querySelector('.md-search-result__list'); return l.dataset.papersQuery === q && l.dataset.papersComplete === 'true'; }",
+                    arg=QUERY,
+                    timeout=15000,
+                )
                 page.wait_for_selector(".md-search-result__item")
             page.screenshot(path=str(out / name))
             shots.append(out / name)
