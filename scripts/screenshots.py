@@ -63,7 +63,8 @@ def shoot(base: str, out: Path) -> list[Path]:
                 page.keyboard.press("/")
                 page.keyboard.type(QUERY, delay=40)
                 page.wait_for_function(
-                    "q => { const l = document.querySelector('.md-search-result__list'); return l.dataset.papersQuery === q && l.dataset.papersComplete === 'true'; }",
+                    "q => { const l = document.querySelector('.md-search-result__list'); "
+                    "return l.dataset.papersQuery === q && l.dataset.papersComplete === 'true'; }",
                     arg=QUERY,
                     timeout=15000,
                 )
