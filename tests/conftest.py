@@ -86,19 +86,25 @@ def archive(tmp_path: Path) -> Archive:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """An empty site: the real mkdocs.yml and docs/, no archive."""
+def project(tmp_path: Path, trained_model: Path) -> Path:
+    """An empty site: the real mkdocs.yml and docs/, no archive; its cache holds the run's ``trained_model``."""
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
+    with_model(tmp_path, trained_model)
     return tmp_path
 
 
 def copy_project(target: Path, names: tuple[str, ...] = ("mkdocs.yml", "docs", "overrides", "archive")) -> Path:
-    """The bundled project (config, hand-written pages, theme overrides, archive) copied into ``target``."""
+    """The bundled project (config, hand-written pages, theme overrides, archive) copied into ``target``.
+
+    Its cache holds the run's trained model once a test has asked for ``trained_model``.
+    """
     target.mkdir(parents=True, exist_ok=True)
     for name in names:
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, target / name)
+    for model in _MODEL:
+        with_model(target, model)
     return target
 
 
@@ -110,7 +116,7 @@ def build_site(project: Path, site: Path, **env: str) -> subprocess.CompletedPro
 
 
 @pytest.fixture(scope="session")
-def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bundled_site(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Path:
     """The bundled archive built once for the whole run, as a clean clone builds it: read it, never change it.
 
     ``make test`` runs the tests on both cores (pytest-xdist); every worker shares this one build,
@@ -128,13 +134,18 @@ def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
+#: The run's ``trained_model``, once made: ``copy_project`` puts it in every project it copies.
+_MODEL: list[Path] = []
+
+
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tagger's model trained once on the shipped labelled papers, as a cache entry (``model-*.npz``).
 
-    A project without curator corrections has this very model: a build test that
-    is not about training copies it into ``.cache/papers/`` instead of training
-    again (about 10 s on an idle machine, minutes on a loaded one).
+    A project without curator corrections has this very model: ``project`` and
+    ``copy_project`` put it into ``.cache/papers/`` instead of every build
+    training again (about 10 s on an idle machine, minutes on a loaded one). The
+    cache is keyed by content: a project with corrections trains its own model.
     """
     from generator.cache import write_bytes
     from generator.classifier import cached_train, digest
@@ -150,6 +161,7 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = folder / f"model-{digest(examples, taxonomy)}.npz"
     if not path.exists():  # this worker had trained it already, in memory (another test's build), and so wrote no file
         write_bytes(path, model.dumps())
+    _MODEL.append(path)
     return path
 
 

@@ -149,6 +149,7 @@ def test_long_id_lists_are_summarised_unless_verbose(project: Path) -> None:
 
 def test_a_cache_path_that_is_a_file_is_a_warning_and_the_build_goes_on(project: Path) -> None:
     assert papers(project, "import", str(SEED)).returncode == 0
+    shutil.rmtree(project / ".cache")  # the trained model the fixture put there
     (project / ".cache").write_text("not a folder", encoding="utf-8")
     result = papers(project, "check")
     assert result.returncode == 0, result.stderr
@@ -224,6 +225,7 @@ def test_a_shard_folder_that_is_a_link_is_read_and_hidden_folders_of_records_are
 
 def test_a_dangling_link_as_cache_path_is_a_warning_and_the_build_goes_on(project: Path) -> None:
     assert papers(project, "import", str(SEED)).returncode == 0
+    shutil.rmtree(project / ".cache")  # the trained model the fixture put there
     (project / ".cache").symlink_to(project / "nowhere" / "x")
     result = papers(project, "check")
     assert result.returncode == 0, result.stderr

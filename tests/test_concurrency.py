@@ -81,7 +81,7 @@ def test_an_import_during_serve_is_seen_whole_or_not_at_all(project: Path, train
     with serving(project, log) as base:
 
         def count() -> int:
-            match = re.search(r"(\d+) papers, newest first", fetch(base + "papers/"))
+            match = re.search(r"(\d+) papers, newest published first", fetch(base + "papers/"))
             return int(match.group(1)) if match else -1
 
         assert wait_for(lambda: count() == 87, PATIENCE), log.read_text()
