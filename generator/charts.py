@@ -39,8 +39,6 @@ HOP = 3
 #: Characters of a tag's name shown on its bar (the whole name is its link's name).
 LABEL_CHARS = 40
 
-month_name = month_text
-
 
 def months_between(first: Month, last: Month) -> list[Month]:
     """Every month from ``first`` to ``last``, both included."""
@@ -81,8 +79,8 @@ def date_bars(chart_id: str, title: str, counts: dict[Month, int]) -> str:
         return _figure(chart_id, title, f"{title}: none yet.", WIDTH, 60, [], "papers-chart--months")
     months = months_between(min(counts), max(counts))
     if len(months) <= MONTHLY_SPAN:
-        slots = [(month_name(m), counts.get(m, 0), str(m[0]) if m[1] == 1 or i == 0 else "") for i, m in enumerate(months)]
-        summary = _span_summary(title, [(month_name(m), counts.get(m, 0)) for m in months])
+        slots = [(month_text(m), counts.get(m, 0), str(m[0]) if m[1] == 1 or i == 0 else "") for i, m in enumerate(months)]
+        summary = _span_summary(title, [(month_text(m), counts.get(m, 0)) for m in months])
     else:
         years = range(months[0][0], months[-1][0] + 1)
         per_year = Counter[int]()
