@@ -26,7 +26,7 @@ from .catalog import Catalog, Paper, Tag
 from .config import Settings
 from .errors import PapersError
 from .identity import abs_url, pdf_url
-from .pages import LINK_LABELS, ROW_AUTHORS_TITLE, note_markdown, tag_feed_src
+from .pages import LINK_LABELS, listed_authors, note_markdown, tag_feed_src
 from .text import markdown_text, readable
 
 EPOCH = date(1970, 1, 1)
@@ -44,19 +44,10 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
 
 
-def creators(authors: Sequence[str]) -> str:
-    """The authors as one ``dc:creator``: every name up to ``ROW_AUTHORS_TITLE``, then how many more.
-
-    One element, not one per name: readers show a single author field, and the first name alone would misname the paper.
-    """
-    names = ", ".join(readable(name) for name in authors[:ROW_AUTHORS_TITLE])
-    return names + (f" and {len(authors) - ROW_AUTHORS_TITLE} more" if len(authors) > ROW_AUTHORS_TITLE else "")
-
-
 def _byline(paper: Paper) -> str:
     """Who wrote the paper, when it was published, and where to read it: arXiv and the PDF."""
     record = paper.record
-    lines = [html.escape(creators(record.authors))] if record.authors else []
+    lines = [html.escape(listed_authors(record.authors))] if record.authors else []
     facts = [f"Published {paper.published.text}" if paper.published else "Publication date unknown"]
     if record.arxiv:
         facts += [f'<a href="{abs_url(record.arxiv)}">arXiv:{record.arxiv}</a>', f'<a href="{pdf_url(record.arxiv)}">PDF</a>']
@@ -75,7 +66,7 @@ def _description(paper: Paper, catalog: Catalog, base: str) -> str:
 
         def link_paper(target: str) -> str:
             other = catalog.by_id[target]
-            return f"[{markdown_text(readable(other.record.title))}]({base}{other.url})"
+            return f"[{markdown_text(other.title)}]({base}{other.url})"
 
         note = markdown.markdown(note_markdown(record.note, link_paper))
         parts.append(f"<p><strong>Curator's note:</strong></p>{note}")
@@ -116,13 +107,13 @@ def _add_item(fg: FeedGenerator, paper: Paper, catalog: Catalog, base: str) -> N
     record = paper.record
     link = base + paper.url
     entry = fg.add_entry()
-    entry.title(readable(record.title))
+    entry.title(paper.title)
     entry.link(href=link)
     entry.guid(link, permalink=True)
     entry.pubDate(midnight(record.added))
     entry.description(_description(paper, catalog, base))
-    if record.authors:
-        entry.dc.dc_creator(creators(record.authors))
+    if record.authors:  # one dc:creator, not one per name: readers show a single author field, and the first name alone would misname the paper
+        entry.dc.dc_creator(listed_authors(record.authors))
     for slug in paper.tags:
         entry.category(term=catalog.tags[slug].name, scheme=base + f"tags/{slug}/")
     try:  # validation refuses what XML cannot carry; should anything slip through, name the record

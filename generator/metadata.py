@@ -62,7 +62,7 @@ def _scholar(record: Record, title: str, authors: list[str]) -> list[str]:
 def paper_head(paper: Paper, catalog: Catalog, base: str) -> str:
     """The ``<head>`` additions of a paper page; ``base`` is the site's absolute address, ending in ``/``."""
     record = paper.record
-    title, url = readable(record.title), base + paper.url
+    title, url = paper.title, base + paper.url
     summary = description(record.abstract)
     authors = [readable(name) for name in record.authors]
     tags = _scholar(record, title, authors)

@@ -37,9 +37,9 @@ LINK_ICONS = {"arxiv": "alpha-a-box-outline", "pdf": "file-pdf-box", "code": "co
 MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons" / "material"
 AUTHORS_FOLD = 12  # more authors than this: the first AUTHORS_SHOWN, and a "show all" disclosure
 AUTHORS_SHOWN = 10
-#: Authors a list row names before "et al."; its hover text names up to ``ROW_AUTHORS_TITLE`` (a row's size stays bounded).
+#: Authors a list row names before "et al."; its hover text (and a feed item) names up to ``AUTHORS_LISTED`` (a row's size stays bounded).
 ROW_AUTHORS = 3
-ROW_AUTHORS_TITLE = 50
+AUTHORS_LISTED = 50
 
 
 def rel(src: str, target: str) -> str:
@@ -149,14 +149,17 @@ def short_authors(authors: Sequence[str]) -> str:
     return ", ".join(names) + (" et al." if len(authors) > ROW_AUTHORS else "")
 
 
+def listed_authors(authors: Sequence[str]) -> str:
+    """Every name up to ``AUTHORS_LISTED``, then how many more: a row's hover text, a feed item's author."""
+    names = ", ".join(readable(name) for name in authors[:AUTHORS_LISTED])
+    return names + (f" and {len(authors) - AUTHORS_LISTED} more" if len(authors) > AUTHORS_LISTED else "")
+
+
 def _row_authors(authors: Sequence[str]) -> str:
-    """A row's authors: the first three and "et al.", every name (up to ``ROW_AUTHORS_TITLE``) on hover."""
+    """A row's authors: the first three and "et al.", every name (``listed_authors``) on hover."""
     if len(authors) <= ROW_AUTHORS:
         return f'<span class="papers-row__authors">{html_text(short_authors(authors))}</span>'
-    everyone = ", ".join(readable(name) for name in authors[:ROW_AUTHORS_TITLE])
-    if len(authors) > ROW_AUTHORS_TITLE:
-        everyone += f" and {len(authors) - ROW_AUTHORS_TITLE} more"
-    return f'<span class="papers-row__authors" title="{html_text(everyone)}">{html_text(short_authors(authors))}</span>'
+    return f'<span class="papers-row__authors" title="{html_text(listed_authors(authors))}">{html_text(short_authors(authors))}</span>'
 
 
 def paper_item(src: str, paper: Paper, catalog: Catalog) -> str:
@@ -429,7 +432,7 @@ def _related(src: str, paper: Paper, catalog: Catalog) -> str:
 def paper_page(paper: Paper, catalog: Catalog) -> str:
     record = paper.record
     src = paper_src(paper.id)
-    parts = [front_matter(readable(record.title), description=description(record.abstract)), f"# {markdown_text(readable(record.title))}\n"]
+    parts = [front_matter(paper.title, description=description(record.abstract)), f"# {markdown_text(paper.title)}\n"]
     parts.append(_authors(record.authors))
     parts.append(_meta_line(src, paper))
     parts.append(tag_chips(src, [catalog.tags[t] for t in paper.tags]))

@@ -205,8 +205,8 @@ def _months(shard: Shard, catalog: Catalog) -> list[list[int]]:
     loading each result: at most one run per month, whatever the shard's size.
     """
     runs: list[list[int]] = []
-    for rank in sorted(_rank(catalog.by_id[_paper_id(path)]) for path in shard.records):
-        month = int(rank[:4] + rank[5:7])
+    for paper in sorted((catalog.by_id[_paper_id(path)] for path in shard.records), key=_rank):
+        month = paper.published.year * 100 + paper.published.month if paper.published else 0
         if runs and runs[-1][0] == month:
             runs[-1][1] += 1
         else:
