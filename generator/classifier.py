@@ -141,6 +141,8 @@ class Model:
 
     def vectorize(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """tf-idf rows (sublinear tf, l2-normalised), over the trained vocabulary."""
+        if not self.vocabulary:  # trained on nothing
+            return sparse.csr_matrix((len(texts), 0))
         vectorizer = _vectorizer(vocabulary=self.vocabulary)
         counts = vectorizer.fit_transform(texts).astype(np.float64)  # a fixed vocabulary: fitting only counts
         counts.data = 1.0 + np.log(counts.data)
@@ -223,7 +225,10 @@ def train(examples: Sequence[Example], rules: Sequence[dict[str, float]], thresh
     examples = [examples[i] for i in order]
     rules = [rules[i] for i in order]
     texts = [document_text(e.title, e.abstract) for e in examples]
-    counts = _vectorizer().fit(texts)
+    try:
+        counts = _vectorizer().fit(texts)
+    except ValueError:  # no term in two examples (no examples, or a handful): nothing to learn, the rules decide every tag
+        return Model({}, np.zeros(0))
     vocabulary = {term: int(index) for term, index in sorted(counts.vocabulary_.items())}
     documents = len(texts)
     frequency = np.asarray((counts.transform(texts) > 0).sum(axis=0)).ravel()
@@ -326,11 +331,15 @@ def cached_train(examples: Sequence[Example], taxonomy: Taxonomy, cache_dir: Pat
 
 
 _TRAINED: dict[str, Model] = {}
+#: Models kept in memory (a few MB each): a curator who adds a correction and takes it back again finds both.
+KEPT_MODELS = 4
 
 
 def _remember(key: str, model: Model) -> None:
-    _TRAINED.clear()  # one model kept: the latest
-    _TRAINED[key] = model
+    _TRAINED.pop(key, None)
+    _TRAINED[key] = model  # the newest last
+    while len(_TRAINED) > KEPT_MODELS:
+        del _TRAINED[next(iter(_TRAINED))]
 
 
 def signals(taxonomy: Taxonomy, results: Sequence[RuleResult]) -> np.ndarray:

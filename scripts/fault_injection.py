@@ -1,6 +1,6 @@
 """Kill imports with SIGKILL at chosen and random points; prove the archive holds all of each import or none.
 
-    .venv/bin/python scripts/fault_injection.py [--papers 2000] [--kills 24] [--timed 4] [--seed 7] [--other-fs DIR]
+    .venv/bin/python scripts/fault_injection.py [--papers 2000] [--kills 24] [--timed 4] [--seed 7] [--other-fs DIR] [--cached FILE ...]
 
 A fresh project holds a small base archive. For each kill, a copy of it gets a
 `papers import` of N new papers that dies with SIGKILL:
@@ -157,9 +157,12 @@ def link_shards(archive: Path, elsewhere: Path) -> None:
         folder.symlink_to(elsewhere / name)
 
 
-def make_template(workdir: Path, papers: int) -> Path:
+def make_template(workdir: Path, papers: int, cached: list[Path]) -> Path:
     template = workdir / "template"
     template.mkdir()
+    (workdir / "cache").mkdir()
+    for entry in cached:  # a trained model, say: every kill's `papers check` would otherwise train it first
+        shutil.copy(entry, workdir / "cache" / entry.name)
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     # One cache for every copy: after a kill the archive is in one of two states, both cached after the first time.
     text = text.replace("      archive: archive\n", f"      archive: archive\n      cache_dir: {workdir / 'cache'}\n")
@@ -225,13 +228,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=2, help="kills run at once (default: %(default)s, one per core here)")
     parser.add_argument("--other-fs", type=Path, help="link every shard folder to a folder here, on another file system (say /dev/shm)")
+    parser.add_argument("--cached", type=Path, nargs="*", default=[], help="cache entries to start from (a model-*.npz the tests trained once)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="papers-faults-") as tmp, _elsewhere(args.other_fs) as other_fs:
         workdir = Path(tmp)
         if other_fs is not None and other_fs.stat().st_dev == workdir.stat().st_dev:
             raise SystemExit(f"--other-fs {args.other_fs} is on the same file system as {workdir}: name a folder on another one")
-        template = make_template(workdir, args.papers)
+        template = make_template(workdir, args.papers, args.cached)
         started = time.monotonic()
         _run(shutil.copytree(template, workdir / "timing"), "import", str(workdir / "kill.txt"))
         duration = time.monotonic() - started

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.archive import Archive
 from generator.records import Record
@@ -162,6 +163,31 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not path.exists():  # this worker had trained it already, in memory (another test's build), and so wrote no file
         write_bytes(path, model.dumps())
     _MODEL.append(path)
+    return path
+
+
+def small_training_set(folder: Path, papers: int = 40) -> Path:
+    """The first ``papers`` of the shipped labelled set, as a training file in ``folder``.
+
+    A test about feeds, caches or corrections needs a model trained in its own
+    build, not the shipped one's quality: this one trains in about a second, not ten.
+    """
+    from generator.config import DEFAULT_TRAINING
+
+    shipped = yaml.safe_load(DEFAULT_TRAINING.read_text(encoding="utf-8"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "training.yaml"
+    path.write_text(yaml.safe_dump({"papers": shipped["papers"][:papers]}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def small_training(project: Path) -> Path:
+    """Point ``project``'s tagger at a ``small_training_set``, for tests whose builds must train."""
+    path = small_training_set(project)
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "      archive: archive\n" in text
+    config.write_text(text.replace("      archive: archive\n", "      archive: archive\n      training: training.yaml\n", 1), encoding="utf-8")
     return path
 
 

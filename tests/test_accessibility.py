@@ -83,7 +83,7 @@ def test_slash_opens_search_and_tab_reaches_it(base: str, browser: Browser, widt
     assert page.is_checked("#__search")
     assert page.evaluate("document.activeElement.classList.contains('md-search__input')")
     page.keyboard.press("Escape")
-    page.reload(wait_until="networkidle")
+    page.reload(wait_until="load")  # scripts run before "load"; "networkidle" may wait on search still fetching
     for _ in range(12):  # past the skip link and the logo, within a dozen stops
         page.keyboard.press("Tab")
         if page.evaluate("!!document.activeElement.closest('.md-search, [for=__search]')"):

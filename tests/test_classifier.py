@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 from conftest import SEED, papers
 
-from generator.classifier import Example, cached_train, correction, fully_labelled, predict, train
+from generator.classifier import Example, Model, cached_train, correction, fully_labelled, predict, train
 from generator.config import DEFAULT_TAXONOMY
-from generator.tagging import load_taxonomy, rule_result
+from generator.tagging import load_taxonomy, rule_result, rules_all
 
 TAXONOMY = load_taxonomy(DEFAULT_TAXONOMY)
 SLUGS = list(TAXONOMY.rules)
@@ -58,6 +58,16 @@ def test_the_model_learns_a_tag_from_labelled_papers_and_refuses_it_elsewhere() 
     assert "graphs" in model.tags and "audio-speech" not in model.tags  # no labelled paper has audio: the rules decide it
     assert "graphs" in tags_of(model, *paper_about(GRAPH_WORDS, 999))
     assert "graphs" not in tags_of(model, *paper_about(IMAGE_WORDS, 998))
+
+
+def test_with_no_labelled_papers_nothing_is_learned_and_the_rules_decide(tmp_path: Path) -> None:
+    taxonomy = load_taxonomy(DEFAULT_TAXONOMY)
+    model, _ = cached_train([], taxonomy, tmp_path)
+    assert model.tags == {} and model.vectorize(["any text"]).shape == (1, 0)
+    again = Model.loads(model.dumps())
+    papers = [("Image classification with convolutional networks", "We study image classification on ImageNet.")]
+    ((rule_tags, _),) = rules_all(taxonomy, papers)
+    assert "computer-vision" in rule_tags and predict(again, taxonomy, papers, rules_all(taxonomy, papers)) == [sorted(rule_tags)]
 
 
 def test_a_trained_model_is_cached_by_content_and_retrained_when_an_example_changes(tmp_path: Path) -> None:

@@ -13,16 +13,16 @@ from conftest import ROOT
 
 @pytest.mark.slow
 @pytest.mark.loaded  # kills on both cores at once: run after the rest, alone
-def test_24_kills_across_staging_journal_renames_and_clean_up_never_leave_half_an_import() -> None:
+def test_16_kills_across_staging_journal_renames_and_clean_up_never_leave_half_an_import(trained_model: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "fault_injection.py"), "--papers", "2000", "--kills", "24", "--timed", "4"],
+        [sys.executable, str(ROOT / "scripts" / "fault_injection.py"), "--papers", "2000", "--kills", "16", "--timed", "3", "--cached", str(trained_model)],
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if re.match(r"\s*\d+  [a-z]", line)]
-    assert len(rows) == 24
+    assert len(rows) == 16
     phases = {row[1] for row in rows}
     assert phases == {"stage", "journal-write", "journal-done", "rename", "cleanup", "timed"}
     # Every injected kill really died by SIGKILL; a timed one, sent from outside at a random moment, may come after a quick import ended.
@@ -34,16 +34,17 @@ def test_24_kills_across_staging_journal_renames_and_clean_up_never_leave_half_a
 
 @pytest.mark.slow
 @pytest.mark.loaded  # kills on both cores at once: run after the rest, alone
-def test_kills_never_leave_half_an_import_when_every_shard_is_on_another_file_system(elsewhere: Path) -> None:
+def test_kills_never_leave_half_an_import_when_every_shard_is_on_another_file_system(elsewhere: Path, trained_model: Path) -> None:
+    command = ["--papers", "400", "--kills", "8", "--timed", "2", "--other-fs", str(elsewhere), "--cached", str(trained_model)]
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "fault_injection.py"), "--papers", "400", "--kills", "10", "--timed", "2", "--other-fs", str(elsewhere)],
+        [sys.executable, str(ROOT / "scripts" / "fault_injection.py"), *command],
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if re.match(r"\s*\d+  [a-z]", line)]
-    assert len(rows) == 10 and all(row[3] == "yes" for row in rows if row[1] != "timed")
+    assert len(rows) == 8 and all(row[3] == "yes" for row in rows if row[1] != "timed")
     assert {row[4] for row in rows if row[1] == "stage"} == {"0"}
     assert {row[4] for row in rows if row[1] in ("journal-done", "rename", "cleanup")} == {"400"}
     assert "broken: 0" in result.stdout

@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
-from conftest import SEED, build_site, copy_project, make_record
+from conftest import SEED, build_site, copy_project, make_record, small_training_set
 
 from generator.config import ConfigError, Settings
 from generator.records import Source
@@ -27,7 +27,11 @@ BASE = "https://example.org/papers/"
 
 
 def settings(tmp_path: Path, **options) -> Settings:
-    return Settings.from_mapping({"cache_dir": str(tmp_path / "cache"), "site_url": BASE, "site_name": "Test Archive", **options}, tmp_path)
+    # Every paper here is a correction (tags_add), so each build trains: on no labelled papers (the rules decide), as feeds are the point.
+    training = str(small_training_set(tmp_path, papers=0))
+    return Settings.from_mapping(
+        {"cache_dir": str(tmp_path / "cache"), "site_url": BASE, "site_name": "Test Archive", "training": training, **options}, tmp_path
+    )
 
 
 def parse(data: bytes) -> feedparser.FeedParserDict:

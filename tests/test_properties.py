@@ -92,7 +92,7 @@ def _shown(text: str) -> str:
     return " ".join(readable(text).split())
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(entries=papers(), gaps=blank_runs)
 def test_a_random_listing_is_refused_with_file_and_line_or_imported_exactly(shared_cache: Path, entries: list[tuple[str, str]], gaps: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
