@@ -1,24 +1,32 @@
-"""Related papers: content similarity mixed with shared tags, authors and categories; top-k in chunks, cached.
+"""Related papers: each paper's exemplar SVM over tf-idf re-ranks its best candidates, with shared tags added.
 
-Similarity of two papers = (1 - tag, author and category weights) × content
-+ ``TAG_WEIGHT`` × the Jaccard overlap of their final tags + ``AUTHOR_WEIGHT`` ×
-that of their authors + ``CATEGORY_WEIGHT`` × that of their arXiv categories.
-Content = (1 - ``LSA_WEIGHT``) × the cosine of their tf-idf vectors (title +
-abstract, words and word bigrams, sublinear tf) + ``LSA_WEIGHT`` × the cosine
-of their LSA vectors (a truncated SVD of the tf-idf matrix: papers that say the
-same in other words). ``scripts/related_quality.py`` compares these and other
-mixes on hand-labelled neighbours. The n×n similarity matrix is never built:
-candidates are the papers sharing a term, rows are scored a chunk at a time and
-only each row's top k is kept, so memory stays flat and time grows with the
-number of non-zeros.
+What arxiv-sanity-lite does, made to scale. For each paper a linear SVM is
+trained with that paper as the only positive and the others as negatives
+(``LinearSVC``, C = ``SVM_C``, balanced classes, a fixed seed): it learns which
+of the paper's terms set it apart from the archive, which a cosine cannot. Its
+decision values rank the paper's candidates. In an archive of up to
+``SHORTLIST + NEGATIVES + 1`` papers every other paper is a candidate and a
+negative, exactly as arxiv-sanity-lite; in a larger one the candidates are the
+``SHORTLIST`` best by tf-idf cosine (and shared tags) and the negatives are
+those plus ``NEGATIVES`` papers drawn with a seed of the paper's own id, so
+neither the order of the archive nor its other papers' chunks change a result.
+
+A candidate's score is its decision value as a z-score over the negatives, plus
+``TAG_WEIGHT`` × the Jaccard overlap of the two papers' final tags:
+``scripts/related_quality.py`` measured each part on hand-labelled neighbours. Reasons a reader reads at a glance: at most three, from the authors
+and tags the papers share and the SVM's strongest terms found in both, as whole
+phrases of their text. The n×n similarity matrix is never built: candidates are
+found a chunk of rows at a time, and only each row's top k is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -30,23 +38,34 @@ from .text import readable
 from .workers import process_pool
 from .workers import workers as cores_to_use
 
-TAG_WEIGHT = 0.1  # the best of those compared by scripts/related_quality.py
-#: Share of the content similarity given to LSA (a truncated SVD of the tf-idf matrix), and its dimensions.
-LSA_WEIGHT = 0.3
-LSA_DIMENSIONS = 100
-#: Above this many papers LSA is left out: its SVD would cost more than everything else (scripts/bench_related.py).
-LSA_LIMIT = 20_000
-#: Weights of shared authors and shared arXiv categories (Jaccard overlap) in a pair's similarity.
-AUTHOR_WEIGHT = 0.05
-CATEGORY_WEIGHT = 0.05
-#: Candidates per paper re-ranked with LSA, authors and categories: the best by shared terms and tags.
+#: Weight of shared tags (Jaccard overlap), in standard deviations of the SVM's decision values. Shared authors and
+#: categories added nothing measurable (scripts/related_quality.py), so they are reasons a reader sees, not weights.
+TAG_WEIGHT = 2.0
+#: The exemplar SVM: arxiv-sanity-lite's regularisation, and a tolerance that ranks as its 1e-6 does (related_quality.py) in half the time.
+SVM_C = 0.1
+SVM_TOL = 1e-3
+#: Candidates per paper re-ranked by its SVM (the best by cosine and shared tags), and the papers drawn as further negatives.
 SHORTLIST = 200
-CHUNK = 1024
-TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find and score similar papers
-EXACT_LIMIT = 5_000  # up to this many papers, similarity uses every term (exact cosine)
-CACHE_VERSION = 2
+NEGATIVES = 300
+#: Shared tags' weight when candidates are shortlisted by cosine: a paper on the same topic in other words stays a candidate.
+SHORTLIST_TAG_WEIGHT = 0.1
+CHUNK = 512
+TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find candidates and train its SVM
+EXACT_LIMIT = 5_000  # up to this many papers, every term is used
+CACHE_VERSION = 4
 #: From this many papers, chunks are scored on every core: below, starting the workers costs more than it saves.
-PARALLEL_MIN = 20_000
+PARALLEL_MIN = 2_000
+#: Words too general to tell a reader why two papers are related, even when the SVM weighs them.
+FILLER = frozenset(
+    """approach approaches based better different effective efficient existing experiments framework instead method methods model
+    models new novel paper problem problems propose proposed results show shows simple state study task tasks use used using various
+    work works large small high low performance art significantly demonstrate achieve achieves introduce present step steps size
+    input inputs output outputs final learn learned learning accuracy class classes label labels fail fails predict predicting
+    prediction predictions variable variables generalize deep neural network networks training train trained set sets number time
+    way ways make makes given good quality level end""".split()
+)
+#: A single word is a reason only when at most this share of the archive uses it (phrases always may be): a common word says little.
+WORD_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -84,18 +103,6 @@ def _vectorize(docs: Sequence[Document]) -> tuple[sparse.csr_matrix, np.ndarray]
     return matrix.tocsr(), vectorizer.get_feature_names_out()
 
 
-def lsa_vectors(matrix: sparse.csr_matrix, dimensions: int = LSA_DIMENSIONS) -> np.ndarray:
-    """Each paper as a unit vector in the ``dimensions`` strongest directions of the tf-idf matrix (a fixed seed)."""
-    from sklearn.decomposition import TruncatedSVD
-
-    k = min(dimensions, min(matrix.shape) - 1)
-    if k < 1:
-        return np.zeros((matrix.shape[0], 1))
-    vectors = TruncatedSVD(k, algorithm="randomized", n_iter=7, random_state=0).fit_transform(matrix.astype(np.float64))
-    norms = np.linalg.norm(vectors, axis=1)
-    return vectors / np.where(norms == 0, 1, norms)[:, None]
-
-
 def _tag_bits(docs: Sequence[Document]) -> np.ndarray:
     """Each paper's tags as a row of 64-bit masks: overlap is then a popcount, however many papers."""
     vocabulary = {t: i for i, t in enumerate(sorted({t for d in docs for t in d.tags}))}
@@ -105,39 +112,6 @@ def _tag_bits(docs: Sequence[Document]) -> np.ndarray:
             word, bit = divmod(vocabulary[tag], 64)
             bits[row, word] |= np.uint64(1) << np.uint64(bit)
     return bits
-
-
-@dataclass(frozen=True)
-class _Members:
-    """Each paper's authors (or categories) as integer ids: paper ``i``'s are ``ids[starts[i]:starts[i + 1]]``."""
-
-    starts: np.ndarray
-    ids: np.ndarray
-
-    @classmethod
-    def of(cls, docs: Sequence[Document], field: str) -> _Members:
-        numbers: dict[str, int] = {}
-        rows = [[numbers.setdefault(value, len(numbers)) for value in getattr(doc, field)] for doc in docs]
-        starts = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum([len(row) for row in rows], out=starts[1:])
-        return cls(starts, np.array([n for row in rows for n in row], dtype=np.int64))
-
-    def jaccard(self, i: int, columns: np.ndarray) -> np.ndarray:
-        """Overlap of paper ``i``'s set with each of ``columns``' sets.
-
-        Gathered from the candidates' own short lists: a common category (cs.LG)
-        has tens of thousands of papers, so looking up its papers would grow with
-        the archive.
-        """
-        mine = self.ids[self.starts[i] : self.starts[i + 1]]
-        if not len(mine) or not len(columns):
-            return np.zeros(len(columns))
-        first, counts = self.starts[columns], self.starts[columns + 1] - self.starts[columns]
-        owner = np.repeat(np.arange(len(columns)), counts)
-        at = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(first, counts)
-        shared = np.bincount(owner, weights=np.isin(self.ids[at], mine), minlength=len(columns))
-        union = counts + len(mine) - shared
-        return np.divide(shared, union, out=np.zeros(len(columns)), where=union > 0)
 
 
 def _jaccard(bits: np.ndarray, i: int, others: np.ndarray | slice) -> np.ndarray:
@@ -180,16 +154,49 @@ def _rank(columns: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
     return [int(c) for c in columns[order]]
 
 
-def _shared_terms(matrix: sparse.csr_matrix, terms: np.ndarray, i: int, j: int, limit: int = 4) -> list[str]:
-    """The terms that weigh most in both papers (product of their tf-idf weights)."""
-    a = slice(matrix.indptr[i], matrix.indptr[i + 1])
-    b = slice(matrix.indptr[j], matrix.indptr[j + 1])
-    common, ia, ib = np.intersect1d(matrix.indices[a], matrix.indices[b], assume_unique=True, return_indices=True)
-    if not len(common):
-        return []
-    weight = matrix.data[a][ia] * matrix.data[b][ib]
-    best = np.lexsort((common, -weight))[:limit]  # heaviest first; equal weights alphabetically (columns are sorted terms)
-    return [str(terms[c]) for c in common[best]]
+def _seed_of(paper_id: str) -> int:
+    """A paper's own random seed: its negatives do not change when other papers come or go around it in the order."""
+    return int.from_bytes(hashlib.sha256(paper_id.encode()).digest()[:8], "big")
+
+
+def _negatives(i: int, count: int, exclude: np.ndarray, seed: int, size: int) -> np.ndarray:
+    """``size`` papers other than ``i`` and ``exclude``, drawn with ``seed``; all of them when there are no more."""
+    rest = count - 1 - len(exclude)
+    if rest <= size:
+        mask = np.ones(count, dtype=bool)
+        mask[exclude] = False
+        mask[i] = False
+        return np.flatnonzero(mask)
+    rng = np.random.default_rng(seed)
+    taken = np.zeros(0, dtype=np.int64)
+    banned = np.union1d(exclude, [i])
+    while len(taken) < size:  # a few rounds at most: the banned papers are a small share of the archive
+        draw = rng.integers(0, count, size=2 * size)
+        draw = draw[~np.isin(draw, banned)]
+        taken = np.concatenate([taken, draw[np.sort(np.unique(draw, return_index=True)[1])]])
+        taken = taken[np.sort(np.unique(taken, return_index=True)[1])]
+    return np.sort(taken[:size])
+
+
+def exemplar_svm(features: sparse.csr_matrix, i: int, negatives: np.ndarray) -> tuple[np.ndarray, float]:
+    """The weights and bias of paper ``i``'s exemplar SVM against ``negatives`` (deterministic: a fixed seed)."""
+    from sklearn.svm import LinearSVC  # imported here: only builds that relate papers need scikit-learn's SVM
+
+    rows = features[np.concatenate([[i], negatives])]
+    labels = np.zeros(rows.shape[0])
+    labels[0] = 1
+    svm = LinearSVC(C=SVM_C, class_weight="balanced", tol=SVM_TOL, max_iter=10_000, random_state=0)
+    svm.fit(rows, labels)
+    return svm.coef_[0], float(svm.intercept_[0])
+
+
+_WORD = re.compile(r"[a-z][a-z0-9-]+")
+
+
+def _phrases(text: str) -> set[str]:
+    """Every word and pair of adjacent words of ``text``, lower-cased: what counts as a phrase the text really says."""
+    words = _WORD.findall(text.lower())
+    return set(words) | {f"{a} {b}" for a, b in pairwise(words)}
 
 
 @dataclass(frozen=True)
@@ -197,67 +204,105 @@ class _Scoring:
     """Everything a chunk of rows is scored from: picklable, so chunks can be scored in other processes."""
 
     ids: list[str]
+    texts: list[str]
     tags: list[tuple[str, ...]]
     authors: list[tuple[str, ...]]
-    matrix: sparse.csr_matrix  # every term: the shared terms a reason names
+    features: sparse.csr_matrix  # what each SVM is trained on
     terms: np.ndarray
-    similar: sparse.csr_matrix  # the terms candidates are found and scored by
+    similar: sparse.csr_matrix  # the terms candidates are found by
     similar_t: sparse.csr_matrix
+    frequency: np.ndarray  # papers using each term
     bits: np.ndarray
-    lsa: np.ndarray | None
-    author_sets: _Members
-    category_sets: _Members
     k: int
     tag_weight: float
     tag_names: dict[str, str]
 
-    def reasons(self, i: int, j: int) -> tuple[str, ...]:
-        reasons = []
-        authors = [a for a in self.authors[i] if a in self.authors[j]]
-        if authors:
-            reasons.append("shared authors: " + ", ".join(authors[:3]) + (" …" if len(authors) > 3 else ""))
-        shared = [self.tag_names.get(t, t) for t in self.tags[i] if t in self.tags[j]]
-        if shared:
-            reasons.append("shared tags: " + ", ".join(shared))
-        words = _shared_terms(self.matrix, self.terms, i, j)
-        if words:
-            reasons.append("shared terms: " + ", ".join(words))
-        return tuple(reasons)
-
     def chunk(self, start: int, stop: int) -> list[list[Related]]:
         """The related papers of rows ``start`` to ``stop``."""
         block = (self.similar[start:stop] @ self.similar_t).tocsr()
-        block.sort_indices()  # columns ascending: a pick's score is found by binary search
+        block.sort_indices()
         bounds = zip(block.indptr[:-1], block.indptr[1:], strict=True)
         return [self.row(start + row, block.indices[lo:hi], block.data[lo:hi]) for row, (lo, hi) in enumerate(bounds)]
 
-    def row(self, i: int, columns: np.ndarray, content: np.ndarray) -> list[Related]:
-        content_weight = 1 - self.tag_weight - AUTHOR_WEIGHT - CATEGORY_WEIGHT
+    def candidates(self, i: int, columns: np.ndarray, cosine: np.ndarray) -> np.ndarray:
+        """Paper ``i``'s ``SHORTLIST`` best by cosine and shared tags, topped up by shared tags alone, then by id."""
         mine = columns != i
-        columns, content = columns[mine], content[mine].astype(np.float64)
-        tags = _jaccard(self.bits, i, columns)
-        if len(columns) > SHORTLIST:  # LSA, authors and categories only re-rank the best candidates by terms and tags
-            best = np.sort(_rank(columns, content_weight * content + self.tag_weight * tags, SHORTLIST))
-            at = np.searchsorted(columns, best)
-            columns, content, tags = best, content[at], tags[at]
-        if self.lsa is not None:
-            content = (1 - LSA_WEIGHT) * content + LSA_WEIGHT * (self.lsa[columns] @ self.lsa[i])
-        scores = (
-            content_weight * content
-            + self.tag_weight * tags
-            + AUTHOR_WEIGHT * self.author_sets.jaccard(i, columns)
-            + CATEGORY_WEIGHT * self.category_sets.jaccard(i, columns)
-        )
-        picks = _rank(columns, scores, self.k)
-        score_of = {j: float(scores[np.searchsorted(columns, j)]) for j in picks}
-        if len(picks) < self.k:  # too few papers share a term: top up by tag overlap, then id
-            everyone = self.tag_weight * _jaccard(self.bits, i, slice(None))
+        columns, cosine = columns[mine], cosine[mine].astype(np.float64)
+        shortlist = min(SHORTLIST, len(self.ids) - 1)
+        picked = _rank(columns, (1 - SHORTLIST_TAG_WEIGHT) * cosine + SHORTLIST_TAG_WEIGHT * _jaccard(self.bits, i, columns), shortlist)
+        if len(picked) < shortlist:  # too few papers share a term
+            everyone = _jaccard(self.bits, i, slice(None))
             everyone[i] = -1.0
-            everyone[columns] = -1.0
-            extra = _rank(np.arange(len(self.ids)), everyone, self.k - len(picks))
-            picks += extra
-            score_of.update((j, max(0.0, float(everyone[j]))) for j in extra)
-        return [Related(self.ids[j], round(score_of[j], 4), self.reasons(i, j)) for j in picks]
+            everyone[picked] = -1.0
+            picked += _rank(np.arange(len(self.ids)), everyone, shortlist - len(picked))
+        return np.sort(np.array(picked, dtype=np.int64))
+
+    def row(self, i: int, columns: np.ndarray, cosine: np.ndarray) -> list[Related]:
+        candidates = self.candidates(i, columns, cosine)
+        negatives = np.union1d(candidates, _negatives(i, len(self.ids), candidates, _seed_of(self.ids[i]), NEGATIVES))
+        weights, bias = exemplar_svm(self.features, i, negatives)
+        decision = self.features[negatives] @ weights + bias
+        spread = float(decision.std()) or 1.0
+        at = np.searchsorted(negatives, candidates)
+        scores = (decision[at] - decision.mean()) / spread + self.tag_weight * _jaccard(self.bits, i, candidates)
+        picks = _rank(candidates, scores, self.k)
+        score_of = {int(j): float(scores[np.searchsorted(candidates, j)]) for j in picks}
+        return [Related(self.ids[j], round(score_of[j], 4), self.reasons(i, j, weights)) for j in picks]
+
+    def reasons(self, i: int, j: int, weights: np.ndarray) -> tuple[str, ...]:
+        """At most three, in words: the authors both papers share, their shared tags, the phrases that most made the SVM pick it."""
+        reasons = []
+        authors = [a for a in self.authors[i] if a in self.authors[j]]
+        if authors:
+            reasons.append("also by " + _listing(authors, 3))
+        shared = [self.tag_names.get(t, t) for t in self.tags[i] if t in self.tags[j]]
+        if shared:
+            reasons.append("both tagged " + _listing(shared, 3))
+        words = self.shared_phrases(i, j, weights)
+        if words:
+            reasons.append("both about " + _listing(words, 3))
+        return tuple(reasons[:3])
+
+    def shared_phrases(self, i: int, j: int, weights: np.ndarray, limit: int = 3) -> list[str]:
+        """The terms of both papers that count most for ``i``'s SVM, each a word or phrase both texts say, no filler.
+
+        A term pair of the vectorizer may join words that stop words separated
+        ("instead of using" gives "instead using"): only pairs written as such
+        in both papers count, and a word already inside a chosen phrase is not repeated.
+        """
+        a = slice(self.features.indptr[i], self.features.indptr[i + 1])
+        b = slice(self.features.indptr[j], self.features.indptr[j + 1])
+        common, _, ib = np.intersect1d(self.features.indices[a], self.features.indices[b], assume_unique=True, return_indices=True)
+        if not len(common):
+            return []
+        pull = weights[common] * self.features.data[b][ib]
+        order = np.lexsort((common, -pull))
+        said = _phrases(self.texts[i]) & _phrases(self.texts[j])
+        common_word = max(2, WORD_SHARE * len(self.ids))
+        chosen: list[str] = []
+        for c in common[order]:
+            term = str(self.terms[c])
+            if weights[c] <= 0 or term not in said or any(word in FILLER for word in term.split()):
+                continue
+            if " " not in term and self.frequency[c] > common_word:
+                continue
+            if any(term in other.split() for other in chosen):  # a word of a phrase already chosen
+                continue
+            inside = [n for n, other in enumerate(chosen) if other in term.split()]
+            if inside:  # the phrase says more than its word: it takes the word's place
+                chosen[inside[0]] = term
+                chosen = [other for n, other in enumerate(chosen) if n not in inside[1:]]
+            elif len(chosen) < limit:
+                chosen.append(term)
+        return chosen
+
+
+def _listing(items: Sequence[str], limit: int) -> str:
+    """``a``, ``a and b``, ``a, b and c``; past ``limit`` items, the first ones and how many more."""
+    items = list(items)
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def compute_related(
@@ -273,12 +318,11 @@ def compute_related(
     """The ``k`` most related papers of every paper, best first, with reasons.
 
     Candidates are the papers sharing at least one term (a sparse product,
-    chunk by chunk); each is scored by content and tags. Above ``EXACT_LIMIT``
-    papers only each paper's ``TOP_TERMS`` heaviest terms are used, which keeps
-    the product sparse. A paper with fewer than ``k`` candidates is topped up
-    from the whole archive by tag overlap, then by id, so every paper of an
-    archive of two or more gets ``k`` (or all the others), deterministically.
-    From ``PARALLEL_MIN`` papers the chunks are scored on every core (``workers``
+    chunk by chunk), topped up by shared tags and then by id, so every paper of
+    an archive of two or more gets ``k`` (or all the others), deterministically.
+    Above ``EXACT_LIMIT`` papers only each paper's ``TOP_TERMS`` heaviest terms
+    are used, for candidates and SVMs alike: that keeps both sparse. From
+    ``PARALLEL_MIN`` papers the chunks are scored on every core (``workers``
     overrides); rows do not depend on one another, so the result is the same.
     """
     docs = sorted(docs, key=lambda d: d.id)
@@ -286,20 +330,19 @@ def compute_related(
         return {d.id: [] for d in docs}
     matrix, terms = _vectorize(docs)
     if top_terms is None and len(docs) > EXACT_LIMIT:
-        top_terms = TOP_TERMS  # exact similarity would make the product dense: quadratic time
+        top_terms = TOP_TERMS  # every term would make the product dense (quadratic time) and each SVM slow
     similar = matrix if top_terms is None else _keep_top_terms(matrix, top_terms)
     scoring = _Scoring(
         ids=[d.id for d in docs],
+        texts=[d.text for d in docs],
         tags=[d.tags for d in docs],
         authors=[d.authors for d in docs],
-        matrix=matrix,
+        features=similar,
         terms=terms,
         similar=similar,
         similar_t=similar.T.tocsr(),
+        frequency=np.bincount(similar.indices, minlength=len(terms)),
         bits=_tag_bits(docs),
-        lsa=lsa_vectors(matrix) if LSA_WEIGHT and len(docs) <= LSA_LIMIT else None,
-        author_sets=_Members.of(docs, "authors"),
-        category_sets=_Members.of(docs, "categories"),
         k=min(k, len(docs) - 1),
         tag_weight=tag_weight,
         tag_names=tag_names or {},
