@@ -192,7 +192,7 @@ def test_the_home_page_shows_the_count_the_date_chart_featured_cards_the_latest_
     latest = article.select("ul.papers-list > li")
     listing = read_source(SEED, today=date(2026, 3, 12), year=2026).entries
     assert [li.a.get_text() for li in latest] == [readable(found.title) for found in listing[:10]]  # added together: the listing's order
-    assert len(article.select("ul.papers-tag-grid > li")) == 26
+    assert len(article.select("ul.papers-tag-grid > li")) == 29
     assert article.select_one("a.md-button--primary.papers-subscribe")["href"] == "feed.xml"
 
 

@@ -20,13 +20,13 @@ TAXONOMY = load_taxonomy(DEFAULT_TAXONOMY)
 CASES = yaml.safe_load((DATA / "tagging" / "cases.yaml").read_text(encoding="utf-8"))
 
 
-def test_default_vocabulary_is_exactly_the_26_tags() -> None:
+def test_default_vocabulary_is_exactly_the_29_tags() -> None:
     assert list(TAXONOMY.rules) == [
         "computer-vision", "nlp", "audio-speech", "video", "multimodal", "graphs", "reinforcement-learning", "diffusion-models",
         "gans", "image-generation", "controllable-generation", "large-language-models", "pretraining", "fine-tuning",
         "alignment-safety", "reasoning", "training-data", "knowledge-distillation", "self-supervised-learning",
         "semi-supervised-learning", "few-shot-learning", "adversarial-robustness", "efficiency", "benchmarks-datasets",
-        "surveys", "theory",
+        "surveys", "theory", "architectures", "interpretability", "optimization",
     ]  # fmt: skip
     assert all(rule.description and rule.name for rule in TAXONOMY.rules.values())
 
