@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -179,24 +180,59 @@ def _negatives(i: int, count: int, exclude: np.ndarray, seed: int, size: int) ->
 
 
 def exemplar_svm(features: sparse.csr_matrix, i: int, negatives: np.ndarray) -> tuple[np.ndarray, float]:
-    """The weights and bias of paper ``i``'s exemplar SVM against ``negatives`` (deterministic: a fixed seed)."""
-    from sklearn.svm import LinearSVC  # imported here: only builds that relate papers need scikit-learn's SVM
+    """The weights and bias of paper ``i``'s exemplar SVM against ``negatives``, deterministic.
 
+    That is ``LinearSVC(C=SVM_C, tol=SVM_TOL, class_weight="balanced", random_state=0)``,
+    as arxiv-sanity-lite trains it. ``features`` must be float64 (what liblinear takes: no copy per SVM).
+    """
     rows = features[np.concatenate([[i], negatives])]
     labels = np.zeros(rows.shape[0])
     labels[0] = 1
-    svm = LinearSVC(C=SVM_C, class_weight="balanced", tol=SVM_TOL, max_iter=10_000, random_state=0)
+    balanced = np.array([rows.shape[0] / (2 * len(negatives)), rows.shape[0] / 2])  # classes 0, 1
+    return _liblinear(rows, labels, balanced)
+
+
+def _liblinear(rows: sparse.csr_matrix, labels: np.ndarray, class_weight: np.ndarray) -> tuple[np.ndarray, float]:
+    """``LinearSVC.fit`` on 0/1 labels, straight into the liblinear that scikit-learn wraps.
+
+    Its checks of inputs and parameters cost twice the fit itself on a few hundred
+    rows, and there is one SVM per paper. scikit-learn is pinned; should the
+    wrapper ever move, the public ``LinearSVC`` does the same work, slower.
+    ``tests/test_related.py`` checks both give the same weights.
+    """
+    try:
+        from sklearn.svm import _liblinear  # type: ignore[attr-defined]
+
+        train = _liblinear.train_wrap
+        _liblinear.set_verbosity_wrap(0)  # liblinear prints its progress unless told not to (as LinearSVC tells it)
+    except (ImportError, AttributeError):  # pragma: no cover - another scikit-learn
+        return _linear_svc(rows, labels, class_weight)
+    raw, _ = train(rows, labels, True, _L2_LOSS_DUAL, SVM_TOL, 1.0, SVM_C, class_weight, 10_000, _SVM_SEED, 0.1, np.ones(len(labels)))
+    return raw[0, :-1], float(raw[0, -1])
+
+
+def _linear_svc(rows: sparse.csr_matrix, labels: np.ndarray, class_weight: np.ndarray) -> tuple[np.ndarray, float]:
+    from sklearn.svm import LinearSVC
+
+    svm = LinearSVC(C=SVM_C, class_weight=dict(enumerate(class_weight)), tol=SVM_TOL, max_iter=10_000, random_state=0)
     svm.fit(rows, labels)
     return svm.coef_[0], float(svm.intercept_[0])
+
+
+#: What LinearSVC hands liblinear: the solver number of an L2-regularised squared-hinge SVM solved in its dual, and
+#: the seed ``random_state=0`` becomes.
+_L2_LOSS_DUAL = 1
+_SVM_SEED = int(np.random.RandomState(0).randint(np.iinfo("i").max))
 
 
 _WORD = re.compile(r"[a-z][a-z0-9-]+")
 
 
-def _phrases(text: str) -> set[str]:
+@lru_cache(maxsize=4096)  # a paper is a candidate of many: its phrases are read once
+def _phrases(text: str) -> frozenset[str]:
     """Every word and pair of adjacent words of ``text``, lower-cased: what counts as a phrase the text really says."""
     words = _WORD.findall(text.lower())
-    return set(words) | {f"{a} {b}" for a, b in pairwise(words)}
+    return frozenset(words) | {f"{a} {b}" for a, b in pairwise(words)}
 
 
 @dataclass(frozen=True)
@@ -277,12 +313,12 @@ class _Scoring:
             return []
         pull = weights[common] * self.features.data[b][ib]
         order = np.lexsort((common, -pull))
-        said = _phrases(self.texts[i]) & _phrases(self.texts[j])
+        mine, theirs = _phrases(self.texts[i]), _phrases(self.texts[j])
         common_word = max(2, WORD_SHARE * len(self.ids))
         chosen: list[str] = []
         for c in common[order]:
             term = str(self.terms[c])
-            if weights[c] <= 0 or term not in said or any(word in FILLER for word in term.split()):
+            if weights[c] <= 0 or term not in mine or term not in theirs or any(word in FILLER for word in term.split()):
                 continue
             if " " not in term and self.frequency[c] > common_word:
                 continue
@@ -337,7 +373,7 @@ def compute_related(
         texts=[d.text for d in docs],
         tags=[d.tags for d in docs],
         authors=[d.authors for d in docs],
-        features=similar,
+        features=similar.astype(np.float64),  # what liblinear takes: no copy per SVM
         terms=terms,
         similar=similar,
         similar_t=similar.T.tocsr(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import make_record
 
@@ -139,3 +140,17 @@ def test_unknown_note_link_is_an_error_naming_the_record_and_id(tmp_path: Path) 
         generate(_settings(tmp_path), [make_record("citing", note="See [[no-such-paper]].")])
     problem = caught.value.problems[0]
     assert problem.file.endswith("citing.yaml") and "[[no-such-paper]] is not the id of any paper" in problem.message
+
+
+def test_each_papers_svm_is_exactly_scikit_learns_linear_svc() -> None:
+    from scipy import sparse
+
+    from generator.related import _liblinear, _linear_svc
+
+    for seed in range(3):
+        rows = sparse.random(301, 5000, density=0.02, format="csr", random_state=seed, dtype=np.float64)
+        labels = np.zeros(301)
+        labels[0] = 1
+        weights = np.array([301 / 600, 301 / 2])
+        (direct, bias), (public, public_bias) = _liblinear(rows, labels, weights), _linear_svc(rows, labels, weights)
+        assert np.array_equal(direct, public) and bias == public_bias and np.abs(direct).max() > 0
