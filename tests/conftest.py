@@ -116,6 +116,12 @@ def build_site(project: Path, site: Path, **env: str) -> subprocess.CompletedPro
     return subprocess.run(command, capture_output=True, text=True, env=environment)
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run that every xdist worker shares (pytest's own base folder when there are none)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def bundled_site(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Path:
     """The bundled archive built once for the whole run, as a clean clone builds it: read it, never change it.
@@ -123,7 +129,7 @@ def bundled_site(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) 
     ``make test`` runs the tests on both cores (pytest-xdist); every worker shares this one build,
     made by whichever asks first while the others wait on a file lock.
     """
-    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of one run
+    shared = run_folder(tmp_path_factory)
     with (shared / "bundled-site.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         project, site = shared / "bundled-project", shared / "bundled-project" / "site"
@@ -154,14 +160,17 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from generator.tagger import training_examples
     from generator.tagging import load_taxonomy
 
-    folder = tmp_path_factory.mktemp("model")
+    folder = run_folder(tmp_path_factory) / "model"
+    folder.mkdir(exist_ok=True)
     settings = Settings.from_mapping({}, folder)
     taxonomy = load_taxonomy(settings.taxonomy)
     examples = training_examples([], [], settings, taxonomy)
-    model, _ = cached_train(examples, taxonomy, folder)
     path = folder / f"model-{digest(examples, taxonomy)}.npz"
-    if not path.exists():  # this worker had trained it already, in memory (another test's build), and so wrote no file
-        write_bytes(path, model.dumps())
+    with (folder / "train.lock").open("w") as lock:  # one worker trains, the others wait and read its file
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        model, _ = cached_train(examples, taxonomy, folder)
+        if not path.exists():  # this worker had trained it already, in memory (another test's build), and so wrote no file
+            write_bytes(path, model.dumps())
     _MODEL.append(path)
     return path
 
