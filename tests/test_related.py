@@ -154,3 +154,17 @@ def test_each_papers_svm_is_exactly_scikit_learns_linear_svc() -> None:
         weights = np.array([301 / 600, 301 / 2])
         (direct, bias), (public, public_bias) = _liblinear(rows, labels, weights), _linear_svc(rows, labels, weights)
         assert np.array_equal(direct, public) and bias == public_bias and np.abs(direct).max() > 0
+
+
+def test_in_a_large_archive_each_papers_negatives_are_its_own_whatever_the_order_or_chunks() -> None:
+    from generator import related
+
+    topics = ["speech audio", "diffusion image", "graph node", "policy reward", "protein fold", "token language"]
+    rng = random.Random(3)
+    docs = [
+        document(f"p{n:03d}", f"Paper {n}", " ".join(rng.choice(topics) for _ in range(6)) + f" word{n % 37} item{n % 11}", [])
+        for n in range(related.SHORTLIST + related.NEGATIVES + 60)  # more than a paper's candidates and negatives
+    ]
+    shuffled = docs[:]
+    rng.shuffle(shuffled)
+    assert compute_related(shuffled, k=3, chunk=97) == compute_related(docs, k=3, chunk=512)
