@@ -9,11 +9,13 @@ decision values rank the paper's candidates. In an archive of up to
 negative, exactly as arxiv-sanity-lite; in a larger one the candidates are the
 ``SHORTLIST`` best by tf-idf cosine (and shared tags) and the negatives are
 those plus ``NEGATIVES`` papers drawn with a seed of the paper's own id, so
-neither the order of the archive nor its other papers' chunks change a result.
+neither the order of the archive nor its other papers' chunks change a result
+(above ``LARGE_ARCHIVE`` papers, ``LARGE_SHORTLIST`` and ``LARGE_NEGATIVES``).
 
 A candidate's score is its decision value as a z-score over the negatives, plus
 ``TAG_WEIGHT`` × the Jaccard overlap of the two papers' final tags:
-``scripts/related_quality.py`` measured each part on hand-labelled neighbours. Reasons a reader reads at a glance: at most three, from the authors
+``scripts/related_quality.py`` measured each part on hand-labelled neighbours.
+Reasons a reader reads at a glance: at most three, from the authors
 and tags the papers share and the SVM's strongest terms found in both, as whole
 phrases of their text. The n×n similarity matrix is never built: candidates are
 found a chunk of rows at a time, and only each row's top k is kept.
@@ -48,12 +50,17 @@ SVM_TOL = 1e-3
 #: Candidates per paper re-ranked by its SVM (the best by cosine and shared tags), and the papers drawn as further negatives.
 SHORTLIST = 200
 NEGATIVES = 300
+#: Above this many papers each SVM is trained on half as many rows, to keep the stage's time within its budget;
+#: 100 candidates and 150 drawn negatives ranked the test half's neighbours as well (related_quality.py, R@5 within 0.01).
+LARGE_ARCHIVE = 20_000
+LARGE_SHORTLIST = 100
+LARGE_NEGATIVES = 150
 #: Shared tags' weight when candidates are shortlisted by cosine: a paper on the same topic in other words stays a candidate.
 SHORTLIST_TAG_WEIGHT = 0.1
 CHUNK = 512
 TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find candidates and train its SVM
 EXACT_LIMIT = 5_000  # up to this many papers, every term is used
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 #: From this many papers, chunks are scored on every core: below, starting the workers costs more than it saves.
 PARALLEL_MIN = 2_000
 #: Words too general to tell a reader why two papers are related, even when the SVM weighs them.
@@ -250,6 +257,8 @@ class _Scoring:
     frequency: np.ndarray  # papers using each term
     bits: np.ndarray
     k: int
+    shortlist: int  # candidates per paper
+    negatives: int  # papers drawn as further negatives
     tag_weight: float
     tag_names: dict[str, str]
 
@@ -261,10 +270,10 @@ class _Scoring:
         return [self.row(start + row, block.indices[lo:hi], block.data[lo:hi]) for row, (lo, hi) in enumerate(bounds)]
 
     def candidates(self, i: int, columns: np.ndarray, cosine: np.ndarray) -> np.ndarray:
-        """Paper ``i``'s ``SHORTLIST`` best by cosine and shared tags, topped up by shared tags alone, then by id."""
+        """Paper ``i``'s ``shortlist`` best by cosine and shared tags, topped up by shared tags alone, then by id."""
         mine = columns != i
         columns, cosine = columns[mine], cosine[mine].astype(np.float64)
-        shortlist = min(SHORTLIST, len(self.ids) - 1)
+        shortlist = min(self.shortlist, len(self.ids) - 1)
         picked = _rank(columns, (1 - SHORTLIST_TAG_WEIGHT) * cosine + SHORTLIST_TAG_WEIGHT * _jaccard(self.bits, i, columns), shortlist)
         if len(picked) < shortlist:  # too few papers share a term
             everyone = _jaccard(self.bits, i, slice(None))
@@ -275,7 +284,7 @@ class _Scoring:
 
     def row(self, i: int, columns: np.ndarray, cosine: np.ndarray) -> list[Related]:
         candidates = self.candidates(i, columns, cosine)
-        negatives = np.union1d(candidates, _negatives(i, len(self.ids), candidates, _seed_of(self.ids[i]), NEGATIVES))
+        negatives = np.union1d(candidates, _negatives(i, len(self.ids), candidates, _seed_of(self.ids[i]), self.negatives))
         weights, bias = exemplar_svm(self.features, i, negatives)
         decision = self.features[negatives] @ weights + bias
         spread = float(decision.std()) or 1.0
@@ -380,6 +389,8 @@ def compute_related(
         frequency=np.bincount(similar.indices, minlength=len(terms)),
         bits=_tag_bits(docs),
         k=min(k, len(docs) - 1),
+        shortlist=SHORTLIST if len(docs) <= LARGE_ARCHIVE else LARGE_SHORTLIST,
+        negatives=NEGATIVES if len(docs) <= LARGE_ARCHIVE else LARGE_NEGATIVES,
         tag_weight=tag_weight,
         tag_names=tag_names or {},
     )
