@@ -60,7 +60,7 @@ SHORTLIST_TAG_WEIGHT = 0.1
 CHUNK = 512
 TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find candidates and train its SVM
 EXACT_LIMIT = 5_000  # up to this many papers, every term is used
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 #: From this many papers, chunks are scored on every core: below, starting the workers costs more than it saves.
 PARALLEL_MIN = 2_000
 #: Words too general to tell a reader why two papers are related, even when the SVM weighs them.
@@ -72,6 +72,8 @@ FILLER = frozenset(
     prediction predictions variable variables generalize deep neural network networks training train trained set sets number time
     way ways make makes given good quality level end""".split()
 )
+#: Of a pair's shared terms, how many (the strongest) are read for phrases: past them, none would make the three shown.
+PHRASES_READ = 24
 #: A single word is a reason only when at most this share of the archive uses it (phrases always may be): a common word says little.
 WORD_SHARE = 0.05
 
@@ -321,13 +323,13 @@ class _Scoring:
         if not len(common):
             return []
         pull = weights[common] * self.features.data[b][ib]
-        order = np.lexsort((common, -pull))
+        order = np.lexsort((common, -pull))[: (pull > 0).sum()][:PHRASES_READ]  # only terms that pulled towards ``i``
         mine, theirs = _phrases(self.texts[i]), _phrases(self.texts[j])
         common_word = max(2, WORD_SHARE * len(self.ids))
         chosen: list[str] = []
         for c in common[order]:
             term = str(self.terms[c])
-            if weights[c] <= 0 or term not in mine or term not in theirs or any(word in FILLER for word in term.split()):
+            if term not in mine or term not in theirs or any(word in FILLER for word in term.split()):
                 continue
             if " " not in term and self.frequency[c] > common_word:
                 continue
