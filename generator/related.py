@@ -41,8 +41,8 @@ from .text import readable
 from .workers import process_pool
 from .workers import workers as cores_to_use
 
-#: Weight of shared tags (Jaccard overlap), in standard deviations of the SVM's decision values. Shared authors and
-#: categories added nothing measurable (scripts/related_quality.py), so they are reasons a reader sees, not weights.
+#: Weight of shared tags (Jaccard overlap), in standard deviations of the SVM's decision values. Shared authors and arXiv
+#: categories added nothing measurable (scripts/related_quality.py): authors are a reason a reader sees, not a weight.
 TAG_WEIGHT = 2.0
 #: The exemplar SVM: arxiv-sanity-lite's regularisation, and a tolerance that ranks as its 1e-6 does (related_quality.py) in half the time.
 SVM_C = 0.1
@@ -80,17 +80,16 @@ WORD_SHARE = 0.05
 
 @dataclass(frozen=True)
 class Document:
-    """What similarity is computed from: a paper's id, text, final tags, authors and arXiv categories."""
+    """What similarity is computed from: a paper's id, text and final tags; its authors, for a reason."""
 
     id: str
     text: str
     tags: tuple[str, ...]
     authors: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
 
 
-def document(paper_id: str, title: str, abstract: str, tags: Sequence[str], authors: Sequence[str] = (), categories: Sequence[str] = ()) -> Document:
-    return Document(paper_id, f"{readable(title)}. {readable(abstract)}", tuple(sorted(tags)), tuple(sorted(set(authors))), tuple(sorted(set(categories))))
+def document(paper_id: str, title: str, abstract: str, tags: Sequence[str], authors: Sequence[str] = ()) -> Document:
+    return Document(paper_id, f"{readable(title)}. {readable(abstract)}", tuple(sorted(tags)), tuple(sorted(set(authors))))
 
 
 def _vectorize(docs: Sequence[Document]) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -432,7 +431,7 @@ def cache_key(docs: Sequence[Document], k: int, tag_weight: float, tag_names: di
     """Changes whenever anything the result depends on changes, and only then."""
     digest = hashlib.sha256(f"v{CACHE_VERSION}|{k}|{tag_weight}|{sorted((tag_names or {}).items())}".encode())
     for doc in sorted(docs, key=lambda d: d.id):
-        digest.update(json.dumps([doc.id, doc.text, doc.tags, doc.authors, doc.categories]).encode())
+        digest.update(json.dumps([doc.id, doc.text, doc.tags, doc.authors]).encode())
     return digest.hexdigest()[:24]
 
 

@@ -100,7 +100,7 @@ def build_catalog(
         raise ProblemsError(problems, problems_in(len(problems), settings.archive))
     tags = {slug: Tag(rule.slug, rule.name, rule.description) for slug, rule in taxonomy.rules.items()}
     names = {slug: tag.name for slug, tag in tags.items()}
-    docs = [document(p.id, p.record.title, p.record.abstract, p.tags, p.record.authors, p.record.categories) for p in papers]
+    docs = [document(p.id, p.record.title, p.record.abstract, p.tags, p.record.authors) for p in papers]
     with timed(timings, "related"):
         related, _ = cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)
     for paper in papers:

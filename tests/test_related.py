@@ -31,9 +31,9 @@ def test_most_similar_paper_comes_first_with_reasons_in_words() -> None:
 
 
 def test_shared_authors_are_a_reason() -> None:
-    a = document("a", "Speech Models", "We train speech models on audio.", ["audio-speech"], ["Ana Ruiz", "Bo Li"], ["cs.SD"])
-    same_team = document("b", "Speech Data", "We collect speech data from audio books.", ["audio-speech"], ["Bo Li"], ["cs.SD"])
-    strangers = document("c", "Speech Data", "We collect speech data from audio books.", ["audio-speech"], ["Cy Doe"], ["cs.CL"])
+    a = document("a", "Speech Models", "We train speech models on audio.", ["audio-speech"], ["Ana Ruiz", "Bo Li"])
+    same_team = document("b", "Speech Data", "We collect speech data from audio books.", ["audio-speech"], ["Bo Li"])
+    strangers = document("c", "Speech Data", "We collect speech data from audio books.", ["audio-speech"], ["Cy Doe"])
     related = compute_related([a, same_team, strangers], k=2)["a"]
     assert [r.id for r in related] == ["b", "c"]  # the same text: tied, by id
     assert related[0].reasons[0] == "also by Bo Li" and not any(r.startswith("also by") for r in related[1].reasons)
