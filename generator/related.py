@@ -170,20 +170,17 @@ def _seed_of(paper_id: str) -> int:
 
 def _negatives(i: int, count: int, exclude: np.ndarray, seed: int, size: int) -> np.ndarray:
     """``size`` papers other than ``i`` and ``exclude``, drawn with ``seed``; all of them when there are no more."""
-    rest = count - 1 - len(exclude)
-    if rest <= size:
-        mask = np.ones(count, dtype=bool)
-        mask[exclude] = False
-        mask[i] = False
-        return np.flatnonzero(mask)
+    allowed = np.ones(count, dtype=bool)
+    allowed[exclude] = False
+    allowed[i] = False
+    if count - 1 - len(exclude) <= size:
+        return np.flatnonzero(allowed)
     rng = np.random.default_rng(seed)
     taken = np.zeros(0, dtype=np.int64)
-    banned = np.union1d(exclude, [i])
-    while len(taken) < size:  # a few rounds at most: the banned papers are a small share of the archive
+    while len(taken) < size:  # a few rounds at most: the excluded papers are a small share of the archive
         draw = rng.integers(0, count, size=2 * size)
-        draw = draw[~np.isin(draw, banned)]
-        taken = np.concatenate([taken, draw[np.sort(np.unique(draw, return_index=True)[1])]])
-        taken = taken[np.sort(np.unique(taken, return_index=True)[1])]
+        taken = np.concatenate([taken, draw[allowed[draw]]])
+        taken = taken[np.sort(np.unique(taken, return_index=True)[1])]  # each paper once, in the order drawn
     return np.sort(taken[:size])
 
 
