@@ -29,7 +29,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -184,17 +183,61 @@ def _negatives(i: int, count: int, exclude: np.ndarray, seed: int, size: int) ->
     return np.sort(taken[:size])
 
 
-def exemplar_svm(features: sparse.csr_matrix, i: int, negatives: np.ndarray) -> tuple[np.ndarray, float]:
-    """The weights and bias of paper ``i``'s exemplar SVM against ``negatives``, deterministic.
+@dataclass(frozen=True)
+class Exemplar:
+    """A paper's exemplar SVM, over the only terms its papers use: every other weight is zero."""
+
+    terms: np.ndarray  # the archive's term of each column
+    rows: sparse.csr_matrix  # the paper (row 0), then each negative
+    weights: np.ndarray
+    bias: float
+    decision: np.ndarray  # of each negative
+
+
+def exemplar_svm(features: sparse.csr_matrix, i: int, negatives: np.ndarray, slots: np.ndarray | None = None) -> Exemplar:
+    """Paper ``i``'s exemplar SVM against ``negatives``, deterministic.
 
     That is ``LinearSVC(C=SVM_C, tol=SVM_TOL, class_weight="balanced", random_state=0)``,
-    as arxiv-sanity-lite trains it. ``features`` must be float64 (what liblinear takes: no copy per SVM).
+    as arxiv-sanity-lite trains it, on the terms these papers use only:
+    liblinear's work then does not grow with the archive's vocabulary.
+    ``features`` must be float64, what liblinear takes; ``slots`` is a scratch
+    array of -1 per term (returned as it came), so that numbering the columns needs no sort.
     """
-    rows = features[np.concatenate([[i], negatives])]
+    rows = _rows(features, np.concatenate([[i], negatives]))
+    if slots is None:
+        slots = np.full(features.shape[1], -1, dtype=np.int32)
+    terms, columns = _compact(rows.indices, slots)
+    rows = sparse.csr_matrix((rows.data, columns, rows.indptr), shape=(rows.shape[0], len(terms)))
     labels = np.zeros(rows.shape[0])
     labels[0] = 1
     balanced = np.array([rows.shape[0] / (2 * len(negatives)), rows.shape[0] / 2])  # classes 0, 1
-    return _liblinear(rows, labels, balanced)
+    weights, bias = _liblinear(rows, labels, balanced)
+    return Exemplar(terms, rows, weights, bias, rows[1:] @ weights + bias)
+
+
+def _compact(indices: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct term of ``indices`` numbered from 0 in the order first met: (the terms, ``indices`` renumbered).
+
+    Any numbering trains the same SVM (a column's number is only its name);
+    this one costs a few passes over the indices, where ``np.unique`` sorts them.
+    """
+    at = np.arange(len(indices), dtype=np.int32)
+    slots[indices] = at  # of a repeated term, one position is kept: which does not matter
+    terms = indices[slots[indices] == at]
+    slots[terms] = np.arange(len(terms), dtype=np.int32)
+    columns = slots[indices]
+    slots[terms] = -1
+    return terms, columns
+
+
+def _rows(matrix: sparse.csr_matrix, picked: np.ndarray) -> sparse.csr_matrix:
+    """``matrix[picked]``, without scipy's checks of its arguments (they cost more than the copy, once per paper)."""
+    starts, stops = matrix.indptr[picked], matrix.indptr[picked + 1]
+    lengths = stops - starts
+    indptr = np.zeros(len(picked) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    at = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+    return sparse.csr_matrix((matrix.data[at], matrix.indices[at], indptr), shape=(len(picked), matrix.shape[1]))
 
 
 def _liblinear(rows: sparse.csr_matrix, labels: np.ndarray, class_weight: np.ndarray) -> tuple[np.ndarray, float]:
@@ -233,11 +276,10 @@ _SVM_SEED = int(np.random.RandomState(0).randint(np.iinfo("i").max))
 _WORD = re.compile(r"[a-z][a-z0-9-]+")
 
 
-@lru_cache(maxsize=4096)  # a paper is a candidate of many: its phrases are read once
-def _phrases(text: str) -> frozenset[str]:
-    """Every word and pair of adjacent words of ``text``, lower-cased: what counts as a phrase the text really says."""
-    words = _WORD.findall(text.lower())
-    return frozenset(words) | {f"{a} {b}" for a, b in pairwise(words)}
+@lru_cache(maxsize=4096)  # a paper is a candidate of many: its words are read once
+def _spoken(text: str) -> str:
+    """``text``'s words, lower-cased, between single spaces: a term is a phrase the text really says when `` term `` is in it."""
+    return " " + " ".join(_WORD.findall(text.lower())) + " "
 
 
 @dataclass(frozen=True)
@@ -259,6 +301,7 @@ class _Scoring:
     negatives: int  # papers drawn as further negatives
     tag_weight: float
     tag_names: dict[str, str]
+    slots: np.ndarray  # scratch for exemplar_svm: each process has its own copy
 
     def chunk(self, start: int, stop: int) -> list[list[Related]]:
         """The related papers of rows ``start`` to ``stop``."""
@@ -282,17 +325,17 @@ class _Scoring:
 
     def row(self, i: int, columns: np.ndarray, cosine: np.ndarray) -> list[Related]:
         candidates = self.candidates(i, columns, cosine)
-        negatives = np.union1d(candidates, _negatives(i, len(self.ids), candidates, _seed_of(self.ids[i]), self.negatives))
-        weights, bias = exemplar_svm(self.features, i, negatives)
-        decision = self.features[negatives] @ weights + bias
-        spread = float(decision.std()) or 1.0
+        drawn = _negatives(i, len(self.ids), candidates, _seed_of(self.ids[i]), self.negatives)
+        negatives = np.sort(np.concatenate([candidates, drawn]))  # the two never overlap
+        svm = exemplar_svm(self.features, i, negatives, self.slots)
+        spread = float(svm.decision.std()) or 1.0
         at = np.searchsorted(negatives, candidates)
-        scores = (decision[at] - decision.mean()) / spread + self.tag_weight * _jaccard(self.bits, i, candidates)
+        scores = (svm.decision[at] - svm.decision.mean()) / spread + self.tag_weight * _jaccard(self.bits, i, candidates)
         picks = _rank(candidates, scores, self.k)
         score_of = {int(j): float(scores[np.searchsorted(candidates, j)]) for j in picks}
-        return [Related(self.ids[j], round(score_of[j], 4), self.reasons(i, j, weights)) for j in picks]
+        return [Related(self.ids[j], round(score_of[j], 4), self.reasons(i, j, svm, 1 + int(np.searchsorted(negatives, j)))) for j in picks]
 
-    def reasons(self, i: int, j: int, weights: np.ndarray) -> tuple[str, ...]:
+    def reasons(self, i: int, j: int, svm: Exemplar, row: int) -> tuple[str, ...]:
         """At most three, in words: the authors both papers share, their shared tags, the phrases that most made the SVM pick it."""
         reasons = []
         authors = [a for a in self.authors[i] if a in self.authors[j]]
@@ -301,31 +344,33 @@ class _Scoring:
         shared = [self.tag_names.get(t, t) for t in self.tags[i] if t in self.tags[j]]
         if shared:
             reasons.append("both tagged " + _listing(shared, 3))
-        words = self.shared_phrases(i, j, weights)
+        words = self.shared_phrases(i, j, svm, row)
         if words:
             reasons.append("both about " + _listing(words, 3))
         return tuple(reasons[:3])
 
-    def shared_phrases(self, i: int, j: int, weights: np.ndarray, limit: int = 3) -> list[str]:
+    def shared_phrases(self, i: int, j: int, svm: Exemplar, row: int, limit: int = 3) -> list[str]:
         """The terms of both papers that count most for ``i``'s SVM, each a word or phrase both texts say, no filler.
 
         A term pair of the vectorizer may join words that stop words separated
         ("instead of using" gives "instead using"): only pairs written as such
         in both papers count, and a word already inside a chosen phrase is not repeated.
+        ``svm`` is ``i``'s, and ``j`` its negative in row ``row``.
         """
-        a = slice(self.features.indptr[i], self.features.indptr[i + 1])
-        b = slice(self.features.indptr[j], self.features.indptr[j + 1])
-        common, _, ib = np.intersect1d(self.features.indices[a], self.features.indices[b], assume_unique=True, return_indices=True)
+        rows = svm.rows
+        a, b = slice(rows.indptr[0], rows.indptr[1]), slice(rows.indptr[row], rows.indptr[row + 1])
+        common, _, ib = np.intersect1d(rows.indices[a], rows.indices[b], assume_unique=True, return_indices=True)
         if not len(common):
             return []
-        pull = weights[common] * self.features.data[b][ib]
+        pull = svm.weights[common] * rows.data[b][ib]
+        common = svm.terms[common]
         order = np.lexsort((common, -pull))[: (pull > 0).sum()][:PHRASES_READ]  # only terms that pulled towards ``i``
-        mine, theirs = _phrases(self.texts[i]), _phrases(self.texts[j])
+        mine, theirs = _spoken(self.texts[i]), _spoken(self.texts[j])
         common_word = max(2, WORD_SHARE * len(self.ids))
         chosen: list[str] = []
         for c in common[order]:
             term = str(self.terms[c])
-            if term not in mine or term not in theirs or any(word in FILLER for word in term.split()):
+            if f" {term} " not in mine or f" {term} " not in theirs or any(word in FILLER for word in term.split()):
                 continue
             if " " not in term and self.frequency[c] > common_word:
                 continue
@@ -391,6 +436,7 @@ def compute_related(
         negatives=NEGATIVES if len(docs) <= LARGE_ARCHIVE else LARGE_NEGATIVES,
         tag_weight=tag_weight,
         tag_names=tag_names or {},
+        slots=np.full(len(terms), -1, dtype=np.int32),
     )
     spans = [(start, min(start + chunk, len(docs))) for start in range(0, len(docs), chunk)]
     rows = [row for done in _score(scoring, spans, workers) for row in done]

@@ -156,6 +156,22 @@ def test_each_papers_svm_is_exactly_scikit_learns_linear_svc() -> None:
         assert np.array_equal(direct, public) and bias == public_bias and np.abs(direct).max() > 0
 
 
+def test_each_papers_svm_on_its_own_terms_is_the_svm_on_every_term() -> None:
+    from scipy import sparse
+
+    from generator.related import _linear_svc, exemplar_svm
+
+    features = sparse.random(400, 3000, density=0.01, format="csr", random_state=7, dtype=np.float64)
+    negatives = np.arange(100, 400, 2)
+    svm = exemplar_svm(features, 3, negatives)
+    labels = np.zeros(1 + len(negatives))
+    labels[0] = 1
+    weights, bias = _linear_svc(features[np.concatenate([[3], negatives])], labels, np.array([len(labels) / (2 * len(negatives)), len(labels) / 2]))
+    assert set(np.flatnonzero(weights)) <= set(svm.terms) and len(svm.terms) < features.shape[1]
+    assert np.allclose(weights[svm.terms], svm.weights, atol=1e-12) and np.isclose(bias, svm.bias)
+    assert np.allclose(features[negatives] @ weights + bias, svm.decision, atol=1e-12)
+
+
 def test_in_a_large_archive_each_papers_negatives_are_its_own_whatever_the_order_or_chunks() -> None:
     from generator import related
 
