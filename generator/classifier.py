@@ -2,10 +2,13 @@
 
 Hand-written evidence rules generalise poorly: every new phrasing needs a new
 rule. So each tag also gets a logistic regression over the words and word pairs
-of title and abstract, trained on labelled papers, plus the rules' score of
-every tag as features: the rules stay one signal, the model learns how far to
-trust them, and a tag can lean on another's evidence (image generation on
-computer vision). A tag is given when the model's probability reaches the tag's
+of title and abstract, trained on labelled papers, plus two more signals of
+every tag as features: the rules' score, and the votes of the paper's nearest
+labelled papers (by tf-idf cosine). The rules stay one signal, the model learns
+how far to trust each, and a tag can lean on another's evidence (image
+generation on computer vision). The votes let a paper follow labelled papers
+much like it, a curator's corrections included, where its words alone would not
+(scripts/tune_tagger.py: F1 0.797 -> 0.813 on held-out tuning papers). A tag is given when the model's probability reaches the tag's
 threshold, calibrated on held-out predictions (cross-validation) of the
 labelled papers. A tag with too few labelled papers keeps the rules' verdict.
 
@@ -40,7 +43,7 @@ from .tagging import PARALLEL_MIN, TAGGER_VERSION, RuleResult, Taxonomy, load_ta
 from .text import readable
 from .workers import process_pool, workers
 
-CLASSIFIER_VERSION = "1"  # bump when features or training change, to invalidate cached models
+CLASSIFIER_VERSION = "2"  # bump when features or training change, to invalidate cached models
 #: A tag needs this many labelled papers with it, and without it, to be learned; else the rules decide.
 MIN_EXAMPLES = 4
 #: A curator's correction counts as this many labelled papers: it is the archive's own truth.
@@ -52,6 +55,12 @@ C = 4.0
 CLASS_WEIGHT: str | None = "balanced"
 #: The rules' score enters as min(score / threshold, RULE_CAP).
 RULE_CAP = 2.0
+#: A paper's nearest labelled papers that vote on its tags, each by its cosine similarity to this power (times its weight:
+#: a correction counts more), chosen by scripts/tune_tagger.py among 10, 20, 40 and powers 1, 2.
+NEIGHBOURS = 20
+NEIGHBOUR_POWER = 1.0
+#: Rows of papers whose neighbours are found at once: a block of similarities is this many × the labelled papers.
+NEIGHBOUR_BLOCK = 2048
 #: Folds of the cross-validation that calibrates the thresholds.
 FOLDS = 5
 #: Thresholds are kept in this range, so that no tag is given to everything or to nothing.
@@ -125,12 +134,13 @@ def rule_signal(score: float, threshold: float) -> float:
 
 @dataclass
 class TagModel:
-    """One tag's weights: each word's, each tag's rules signal's, the bias; and the probability that gives the tag."""
+    """One tag's weights: each word's, each tag's rules signal's and neighbours' vote's, the bias; and the probability that gives the tag."""
 
     words: np.ndarray
     rules: np.ndarray
     bias: float
     threshold: float
+    votes: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
@@ -138,6 +148,10 @@ class Model:
     vocabulary: dict[str, int]
     idf: np.ndarray
     tags: dict[str, TagModel] = field(default_factory=dict)
+    #: The labelled papers that vote: their tf-idf rows, their labels per tag (taxonomy order; NaN: not labelled), their weights.
+    labelled: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0)))
+    labels: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def vectorize(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """tf-idf rows (sublinear tf, l2-normalised), over the trained vocabulary."""
@@ -151,13 +165,18 @@ class Model:
         norms[norms == 0] = 1.0
         return sparse.csr_matrix(sparse.diags(1.0 / norms) @ weighted)
 
+    def votes(self, matrix: sparse.csr_matrix, exclude_self: bool = False) -> np.ndarray:
+        """Each row's neighbours' vote on each tag (0 to 1): ``neighbour_votes`` over the labelled papers."""
+        return neighbour_votes(matrix, self.labelled, self.labels, self.weights, exclude_self)
+
     def probabilities(self, matrix: sparse.csr_matrix, rules: np.ndarray, slugs: Sequence[str]) -> np.ndarray:
         """P(tag) for each row and each of ``slugs`` (NaN where a tag was not learned); ``rules`` is rows × slugs."""
         out = np.full((matrix.shape[0], len(slugs)), np.nan)
+        votes = self.votes(matrix)
         for j, slug in enumerate(slugs):
             model = self.tags.get(slug)
             if model is not None:
-                out[:, j] = _sigmoid(matrix @ model.words + rules @ model.rules + model.bias)
+                out[:, j] = _sigmoid(matrix @ model.words + rules @ model.rules + votes @ model.votes + model.bias)
         return out
 
     def contributions(self, row: sparse.csr_matrix, slug: str, limit: int = 5) -> list[tuple[str, float]]:
@@ -177,7 +196,14 @@ class Model:
             idf=self.idf,
             words=np.array([self.tags[s].words for s in slugs]) if slugs else np.zeros((0, len(self.idf))),
             rules=np.array([self.tags[s].rules for s in slugs]) if slugs else np.zeros((0, 0)),
+            votes=np.array([self.tags[s].votes for s in slugs]) if slugs else np.zeros((0, 0)),
             scalars=np.array([[self.tags[s].bias, self.tags[s].threshold] for s in slugs]).reshape(-1, 2),
+            labelled_data=self.labelled.data,
+            labelled_indices=self.labelled.indices,
+            labelled_indptr=self.labelled.indptr,
+            labelled_shape=np.array(self.labelled.shape),
+            labels=self.labels,
+            weights=self.weights,
             meta=np.frombuffer(json.dumps({"vocabulary": self.vocabulary, "slugs": slugs}).encode(), dtype=np.uint8),
         )
         return buffer.getvalue()
@@ -187,10 +213,42 @@ class Model:
         arrays = np.load(io.BytesIO(data))
         meta = json.loads(arrays["meta"].tobytes().decode())
         tags = {
-            slug: TagModel(arrays["words"][i], arrays["rules"][i], float(bias), float(threshold))
+            slug: TagModel(arrays["words"][i], arrays["rules"][i], float(bias), float(threshold), arrays["votes"][i])
             for i, (slug, (bias, threshold)) in enumerate(zip(meta["slugs"], arrays["scalars"], strict=True))
         }
-        return cls(meta["vocabulary"], arrays["idf"], tags)
+        labelled = sparse.csr_matrix((arrays["labelled_data"], arrays["labelled_indices"], arrays["labelled_indptr"]), shape=tuple(arrays["labelled_shape"]))
+        return cls(meta["vocabulary"], arrays["idf"], tags, labelled, arrays["labels"], arrays["weights"])
+
+
+def neighbour_votes(matrix: sparse.csr_matrix, labelled: sparse.csr_matrix, labels: np.ndarray, weights: np.ndarray, exclude_self: bool = False) -> np.ndarray:
+    """For each row, each tag's share among its ``NEIGHBOURS`` most similar labelled papers that are labelled for it.
+
+    Each neighbour counts its cosine similarity to ``NEIGHBOUR_POWER`` times its
+    weight (a correction counts more), so a near twin outweighs a loose match.
+    ``exclude_self``: the rows are the labelled papers themselves, and none votes
+    for itself (how the model learns what a vote is worth). Only the set of the
+    nearest counts, not their order, so the result is the same however the
+    rows are split.
+    """
+    out = np.zeros((matrix.shape[0], labels.shape[1] if labels.ndim == 2 else 0))
+    if labelled.shape[0] == 0 or out.shape[1] == 0:
+        return out
+    known = ~np.isnan(labels)
+    positive = np.where(known, labels, 0.0)
+    take = min(NEIGHBOURS, labelled.shape[0] - (1 if exclude_self else 0))
+    if take <= 0:
+        return out
+    for start in range(0, matrix.shape[0], NEIGHBOUR_BLOCK):
+        similarity = (matrix[start : start + NEIGHBOUR_BLOCK] @ labelled.T).toarray()
+        if exclude_self:
+            rows = np.arange(similarity.shape[0])
+            similarity[rows, rows + start] = -np.inf
+        nearest = np.argpartition(-similarity, take - 1, axis=1)[:, :take]
+        strength = np.clip(np.take_along_axis(similarity, nearest, axis=1), 0.0, None) ** NEIGHBOUR_POWER * weights[nearest]
+        votes = np.einsum("rk,rkt->rt", strength, positive[nearest])
+        counted = np.einsum("rk,rkt->rt", strength, known[nearest].astype(np.float64))
+        out[start : start + len(similarity)] = np.divide(votes, counted, out=np.zeros_like(votes), where=counted > 0)
+    return out
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -235,12 +293,26 @@ def train(examples: Sequence[Example], rules: Sequence[dict[str, float]], thresh
     idf = np.log((1 + documents) / (1 + frequency)) + 1.0
     model = Model(vocabulary, idf)
     matrix = model.vectorize(texts)
+    slugs = list(thresholds)
+    model.labelled, model.labels, model.weights = matrix, label_table(examples, slugs), np.array([e.weight for e in examples])
     signal = np.array([[rule_signal(r.get(slug, 0.0), threshold) for slug, threshold in thresholds.items()] for r in rules]).reshape(len(rules), -1)
+    signal = np.hstack([signal, model.votes(matrix, exclude_self=True)])
     for slug in thresholds:
         learned = _train_tag(slug, examples, matrix, signal)
         if learned is not None:
             model.tags[slug] = learned
     return model
+
+
+def label_table(examples: Sequence[Example], slugs: Sequence[str]) -> np.ndarray:
+    """Each example's label per tag, in ``slugs``' order: 1, 0, or NaN where it is not labelled for the tag (a correction)."""
+    table = np.full((len(examples), len(slugs)), np.nan)
+    column = {slug: j for j, slug in enumerate(slugs)}
+    for i, example in enumerate(examples):
+        for slug, label in example.labels:
+            if slug in column:
+                table[i, column[slug]] = float(label)
+    return table
 
 
 def _train_tag(slug: str, examples: Sequence[Example], matrix: sparse.csr_matrix, signal: np.ndarray) -> TagModel | None:
@@ -259,8 +331,9 @@ def _train_tag(slug: str, examples: Sequence[Example], matrix: sparse.csr_matrix
     weight = np.array(weights)
     fitted = _fit(features, y, weight)
     threshold = _calibrate(features, y, weight, np.array(full))
-    words = matrix.shape[1]
-    return TagModel(fitted.coef_[0, :words].copy(), fitted.coef_[0, words:].copy(), float(fitted.intercept_[0]), threshold)
+    words, tags = matrix.shape[1], signal.shape[1] // 2
+    coef = fitted.coef_[0]
+    return TagModel(coef[:words].copy(), coef[words : words + tags].copy(), float(fitted.intercept_[0]), threshold, coef[words + tags :].copy())
 
 
 def _fit(features: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray):
@@ -305,7 +378,7 @@ def _thresholds(taxonomy: Taxonomy) -> dict[str, float]:
 def digest(examples: Sequence[Example], taxonomy: Taxonomy) -> str:
     """What a trained model depends on: the examples, the taxonomy (the rules' scores follow from both) and the settings."""
     settings = (CLASSIFIER_VERSION, TAGGER_VERSION, MIN_EXAMPLES, CORRECTION_WEIGHT, NGRAMS, C, CLASS_WEIGHT)
-    settings += (RULE_CAP, FOLDS, THRESHOLD_RANGE, TARGET_PRECISION)
+    settings += (RULE_CAP, FOLDS, THRESHOLD_RANGE, TARGET_PRECISION, NEIGHBOURS, NEIGHBOUR_POWER)
     sha = hashlib.sha256(repr(settings).encode() + taxonomy.path.read_bytes())
     for key in sorted(e.key for e in examples):
         sha.update(key.encode())

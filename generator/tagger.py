@@ -44,6 +44,7 @@ class Tagging:
         verdicts = explain(self.taxonomy, record.title, record.abstract)
         row = self.model.vectorize([document_text(record.title, record.abstract)])
         rule_signals = signals(self.taxonomy, [self.results[index]])[0]
+        votes = self.model.votes(row)[0]
         model_lines = {}
         for j, slug in enumerate(self.taxonomy.rules):
             tag_model = self.model.tags.get(slug)
@@ -52,8 +53,10 @@ class Tagging:
                 continue
             words = ", ".join(f"{term} {weight:+.2f}" for term, weight in self.model.contributions(row, slug))
             rules = float(rule_signals @ tag_model.rules)
+            neighbours = float(votes @ tag_model.votes)
             model_lines[slug] = [
-                f"    model: P = {self.table[index, j]:.2f} / threshold {tag_model.threshold:.2f}; rules {rules:+.2f}" + (f"; words: {words}" if words else "")
+                f"    model: P = {self.table[index, j]:.2f} / threshold {tag_model.threshold:.2f}; rules {rules:+.2f}; "
+                f"nearest labelled papers {neighbours:+.2f} ({votes[j]:.0%} of their votes)" + (f"; words: {words}" if words else "")
             ]
         return format_explanation(self.taxonomy, verdicts, added=added, removed=removed, given=set(self.automatic_of(index)), extra=model_lines)
 

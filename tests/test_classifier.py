@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from conftest import SEED, papers
 
-from generator.classifier import Example, Model, cached_train, correction, fully_labelled, predict, train
+from generator.classifier import Example, Model, cached_train, correction, document_text, fully_labelled, neighbour_votes, predict, train
 from generator.config import DEFAULT_TAXONOMY
 from generator.tagging import load_taxonomy, rule_result, rules_all
 
@@ -108,6 +108,32 @@ def test_a_few_curator_corrections_teach_the_model_about_their_neighbours() -> N
     examples = world() + [c for c in corrected if c is not None]
     after = train(examples, rules_of(examples), THRESHOLDS)
     assert "graphs" in tags_of(after, *unseen)
+
+
+def test_the_nearest_labelled_papers_vote_by_similarity_and_a_correction_counts_more() -> None:
+    from scipy import sparse
+
+    labelled = sparse.csr_matrix(np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]]))
+    labels = np.array([[1.0, 0.0], [0.0, np.nan], [0.0, 1.0]])  # the second paper is labelled for the first tag only
+    near_first = sparse.csr_matrix(np.array([[0.8, 0.6]]))
+    plain = neighbour_votes(near_first, labelled, labels, np.ones(3))
+    corrected = neighbour_votes(near_first, labelled, labels, np.array([1.0, 3.0, 1.0]))
+    assert 0 < corrected[0, 0] < plain[0, 0] < 1  # the second paper's "no" weighs three times as much
+    assert plain[0, 1] == corrected[0, 1] > 0  # it has no say on the second tag
+    themselves = neighbour_votes(labelled, labelled, labels, np.ones(3), exclude_self=True)
+    assert themselves[0, 0] == 0.0  # the first paper's own "yes" does not count for itself
+
+
+def test_neighbour_votes_do_not_depend_on_how_the_rows_are_split(monkeypatch) -> None:
+    from generator import classifier
+
+    examples = world()
+    model = train(examples, rules_of(examples), THRESHOLDS)
+    rows = model.vectorize([document_text(*paper_about(GRAPH_WORDS + IMAGE_WORDS, 900 + i)) for i in range(7)])
+    whole = model.votes(rows)
+    monkeypatch.setattr(classifier, "NEIGHBOUR_BLOCK", 2)
+    assert np.array_equal(model.votes(rows), whole) and whole.max() > 0
+    assert np.array_equal(Model.loads(model.dumps()).votes(rows), whole)
 
 
 def test_a_curator_removal_is_a_negative_example_for_that_tag_only() -> None:
