@@ -60,7 +60,7 @@ SHORTLIST_TAG_WEIGHT = 0.1
 CHUNK = 512
 TOP_TERMS = 60  # above EXACT_LIMIT papers: terms per paper used to find candidates and train its SVM
 EXACT_LIMIT = 5_000  # up to this many papers, every term is used
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 #: From this many papers, chunks are scored on every core: below, starting the workers costs more than it saves.
 PARALLEL_MIN = 2_000
 #: Words too general to tell a reader why two papers are related, even when the SVM weighs them.
@@ -375,15 +375,20 @@ class _Scoring:
                 continue
             if " " not in term and self.frequency[c] > common_word:
                 continue
-            if any(term in other.split() for other in chosen):  # a word of a phrase already chosen
+            if any(term in _words_of(other) for other in chosen):  # a word of a phrase already chosen
                 continue
-            inside = [n for n, other in enumerate(chosen) if other in term.split()]
+            inside = [n for n, other in enumerate(chosen) if other in _words_of(term)]
             if inside:  # the phrase says more than its word: it takes the word's place
                 chosen[inside[0]] = term
                 chosen = [other for n, other in enumerate(chosen) if n not in inside[1:]]
             elif len(chosen) < limit:
                 chosen.append(term)
         return chosen
+
+
+def _words_of(term: str) -> list[str]:
+    """A term's words, a hyphenated word's parts included: "sequence" is already said by "sequence-to-sequence"."""
+    return term.split() + [part for word in term.split() if "-" in word for part in word.split("-")]
 
 
 def _listing(items: Sequence[str], limit: int) -> str:

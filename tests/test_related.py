@@ -56,6 +56,13 @@ def test_a_reason_names_only_phrases_both_papers_say_never_filler_or_joined_frag
     assert not {"instead", "using", "instead using"} & set(about) and "convex hull" in about
 
 
+def test_a_word_a_hyphenated_phrase_already_says_is_not_a_reason_of_its_own() -> None:
+    from generator.related import _words_of
+
+    assert "sequence" in _words_of("sequence-to-sequence") and "sequence" in _words_of("sequence-to-sequence models")
+    assert "sequence" not in _words_of("sequences") and _words_of("convex hull") == ["convex", "hull"]
+
+
 def test_at_most_three_reasons_each_short() -> None:
     a = document("a", "Speech A", "Speech audio recognition.", ["audio-speech", "efficiency", "nlp", "theory"], [f"Author {n}" for n in range(6)])
     b = document("b", "Speech B", "Speech audio recognition again.", ["audio-speech", "efficiency", "nlp", "theory"], [f"Author {n}" for n in range(6)])
