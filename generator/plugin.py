@@ -8,13 +8,21 @@ feed links in ``on_post_page``, the search index in ``on_post_build``, archive
 watching in ``on_serve``.
 Nothing is written into the watched ``docs/``: generated pages live in memory
 as MkDocs ``File`` objects.
+
+Builds are incremental under ``mkdocs serve`` and ``mkdocs build --dirty``: each
+generated file says truthfully whether its output changed since the site
+folder was last written whole (``generator.incremental``), so MkDocs renders
+only those. Plain ``mkdocs serve`` rebuilds everything on each edit; the
+plugin asks it for its dirty rebuilds instead, which are exact here.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import os
 from pathlib import Path
+from typing import Literal
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -24,11 +32,13 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import clean_directory
 
 from .cache import log as cache_log
 from .config import Settings
 from .errors import PapersError
 from .feeds import discovery_links, midnight
+from .incremental import Manifest, digest, folder_state, load, manifest_path
 from .search import HandPage, Indexer
 from .site import OutputLock, Site, generate, usable_cache_dir
 
@@ -65,6 +75,8 @@ class PapersConfig(base.Config):
     """Taxonomy YAML file (default: the one shipped with the package)."""
     related_count = c.Optional(c.Type(int))
     """Related papers per paper page (default: 5)."""
+    training = c.Optional(c.Type(str))
+    """Labelled papers the tagger learns from, relative to mkdocs.yml (default: the set shipped with the package)."""
     cache_dir = c.Optional(c.Type(str))
     """Cache folder, relative to mkdocs.yml (default: .cache/papers)."""
     feeds_items = c.Optional(c.Type(int))
@@ -75,12 +87,76 @@ class PapersConfig(base.Config):
     """Feed language (default: en)."""
 
 
+class _Output(File):
+    """A generated page or file that says whether its output changed since the last build (MkDocs' dirty builds ask)."""
+
+    changed = True
+
+    def is_modified(self) -> bool:
+        return self.changed
+
+
+class _QuietDirty(logging.Filter):
+    """Drops MkDocs' warnings that dirty builds may be inaccurate or leave stale files: here they are exact (tested)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("A 'dirty' build is being performed", "The directory contains stale files"))
+
+
+def _serve_incrementally() -> None:
+    """Make plain ``mkdocs serve`` rebuild as ``mkdocs serve --dirty`` does: only what changed.
+
+    MkDocs hands no plugin a say in it: ``serve`` passes its own flag to the
+    ``build`` it imported. Should MkDocs move that, serve rebuilds everything, as before.
+    """
+    from mkdocs.commands import serve as serve_command
+
+    build = getattr(serve_command, "build", None)
+    if build is None or getattr(build, "papers_incremental", False):
+        return
+
+    def incremental(config: MkDocsConfig, *, serve_url: str | None = None, dirty: bool = False) -> None:
+        build(config, serve_url=serve_url, dirty=True)
+
+    incremental.papers_incremental = True  # type: ignore[attr-defined]
+    serve_command.build = incremental
+
+
+def _remove(path: Path, site_dir: Path) -> None:
+    """Remove an output, and the folders it leaves empty (a deleted paper's ``papers/<id>/``), as a clean build would not have them."""
+    path.unlink(missing_ok=True)
+    folder = path.parent
+    while folder != site_dir and site_dir in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or already gone)
+            break
+        folder = folder.parent
+
+
+def _always_modified() -> bool:
+    return True
+
+
 class PapersPlugin(BasePlugin[PapersConfig]):
     settings: Settings
     site: Site
     hand_pages: list[HandPage]
     indexer: Indexer | None = None
     output_lock: OutputLock | None = None
+    #: Whether MkDocs renders only modified files (``serve``, ``--dirty``); the outputs of this build, and of the last one finished.
+    incremental = False
+    serving = False
+    manifest: Manifest | None = None
+    finished: Manifest | None = None
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        self.incremental = dirty or command == "serve"
+        self.serving = command == "serve"
+        if self.incremental:
+            logging.getLogger("mkdocs.commands.build").addFilter(_QuietDirty())
+        if command == "serve" and not dirty:
+            _serve_incrementally()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not config.use_directory_urls:  # lists of papers, feeds and search link to papers/<id>/
@@ -96,6 +172,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         except OSError as exc:  # a cache or output path that is a folder, a full disk…
             raise PluginError(f"papers: {exc.filename or ''}: {exc.strerror}") from exc
         self._pin_build_date()
+        self.manifest = self._manifest(config)
         self.hand_pages = []
         if self.indexer is not None:  # a rebuild under `mkdocs serve` while the last one still indexes
             self.indexer.stop()
@@ -116,6 +193,19 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         stamp = midnight(newest).timestamp() if newest else 0
         os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
 
+    def _manifest(self, config: MkDocsConfig) -> Manifest:
+        """This build's manifest, knowing the last finished build's outputs when MkDocs keeps them (an incremental build)."""
+        theme = [Path(config.theme.custom_dir)] if config.theme.custom_dir else []
+        versions = [f"{name} {importlib.metadata.version(name)}" for name in ("mkdocs", "mkdocs-material", "papers-archive")]
+        config_bytes = Path(config.config_file_path).read_bytes() if config.config_file_path else b""
+        context = digest(config_bytes, config.site_url or "", config.site_dir, os.environ["SOURCE_DATE_EPOCH"], *versions, folder_state(theme))
+        if not self.incremental:  # MkDocs empties the folder first: every output is written
+            return Manifest(context)
+        if self.finished is not None:  # `mkdocs serve`: the last build of this process
+            return Manifest(context, self.finished.current, self.finished.context)
+        cache = usable_cache_dir(self.settings.cache_dir, log)
+        return load(manifest_path(cache, Path(config.site_dir)), context) if cache is not None else Manifest(context)
+
     def on_pre_build(self, config: MkDocsConfig) -> None:
         # Before MkDocs empties site_dir: another build writing it (a second `mkdocs build`) ends first.
         self._unlock()
@@ -124,6 +214,9 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             self.output_lock.acquire()
         except OSError as exc:
             raise PluginError(f"papers: cannot lock the site folder: {exc.filename or ''}: {exc.strerror}") from exc
+        if self.incremental and self.manifest is not None and not self.manifest.known:
+            # A dirty build with no record of what the folder holds: emptied as a clean build would, so nothing stale stays.
+            clean_directory(config.site_dir)
 
     def _unlock(self) -> None:
         if self.output_lock is not None:
@@ -132,11 +225,19 @@ class PapersPlugin(BasePlugin[PapersConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         generated: dict[str, str | bytes] = {**self.site.pages, **self.site.files}
+        assert self.manifest is not None
         for src_uri, content in generated.items():
             if files.get_file_from_path(src_uri) is not None:
                 log.info("docs/%s is hand-written: it replaces the generated one", src_uri)
                 continue
-            files.append(File.generated(config, src_uri, content=content))
+            file = _Output.generated(config, src_uri, content=content)
+            file.changed = self.manifest.changed(src_uri, digest(content, self.site.heads.get(src_uri, "")), Path(file.abs_dest_path))
+            files.append(file)
+        if self.incremental:
+            # Hand-written pages are few, and searched from their rendered HTML: always rendered.
+            for file in files.documentation_pages():
+                if file.generated_by is None:
+                    file.is_modified = _always_modified  # type: ignore[method-assign]
         return files
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -158,6 +259,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         indexer, self.indexer = self.indexer, None
         try:
             stats = indexer.publish(Path(config.site_dir), self.hand_pages)
+            self._finish(Path(config.site_dir))
         except PapersError as exc:
             raise PluginError(f"papers: {exc}") from exc
         except OSError as exc:
@@ -173,6 +275,20 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             stats.seconds,
             stats.waited,
         )
+
+    def _finish(self, site_dir: Path) -> None:
+        """Remove what the last build wrote and this one no longer makes, and keep this build's manifest for the next."""
+        assert self.manifest is not None
+        manifest, self.manifest = self.manifest, None
+        stale = manifest.stale() if self.incremental else []
+        for path in stale:
+            _remove(path, site_dir)
+        self.finished = manifest
+        cache = usable_cache_dir(self.settings.cache_dir, log)
+        if cache is not None and not self.serving:  # serve's folder is a new temporary one each time
+            manifest.save(manifest_path(cache, site_dir))
+        if self.incremental:
+            log.info("incremental build: %d of %d generated pages and files written, %d removed", manifest.rewritten, len(manifest.current), len(stale))
 
     def on_build_error(self, error: Exception) -> None:
         if self.indexer is not None:

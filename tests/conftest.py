@@ -110,10 +110,10 @@ def copy_project(target: Path, names: tuple[str, ...] = ("mkdocs.yml", "docs", "
     return target
 
 
-def build_site(project: Path, site: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """``mkdocs build --strict`` of ``project`` into ``site``, as CI builds it."""
+def build_site(project: Path, site: Path, *, dirty: bool = False, **env: str) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` of ``project`` into ``site``, as CI builds it (``dirty``: with ``--dirty``, as a curator may)."""
     environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env}
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)] + (["--dirty"] if dirty else [])
     return subprocess.run(command, capture_output=True, text=True, env=environment)
 
 
