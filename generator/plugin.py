@@ -19,10 +19,12 @@ plugin asks it for its dirty rebuilds instead, which are exact here.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import logging
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -40,6 +42,7 @@ from .errors import PapersError
 from .feeds import discovery_links, midnight
 from .incremental import Manifest, digest, folder_state, load, manifest_path
 from .search import HandPage, Indexer
+from .serve import STATUS_FILE, problem_banner
 from .site import OutputLock, Site, generate, usable_cache_dir
 
 log = logging.getLogger("mkdocs.plugins.papers")
@@ -147,6 +150,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     #: Whether MkDocs renders only modified files (``serve``, ``--dirty``); the outputs of this build, and of the last one finished.
     incremental = False
     serving = False
+    #: Why the archive could not be built (under `mkdocs serve`, which then serves the last good build), or None.
+    problem: str | None = None
     manifest: Manifest | None = None
     finished: Manifest | None = None
 
@@ -164,11 +169,16 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         options = dict(self.config)
         options.update(site_url=config.site_url or "", site_name=config.site_name, site_description=config.site_description or "")
         _hear_the_cache()
+        self.problem = None
         try:
             self.settings = Settings.from_mapping(options, Path(config.config_file_path).resolve().parent)
             self.site = generate(self.settings, log=log)
         except PapersError as exc:
-            raise PluginError(f"papers: {exc}") from exc
+            if not (self.serving and hasattr(self, "site")):
+                raise PluginError(f"papers: {exc}") from exc
+            # Under `mkdocs serve`, a broken record keeps the last good site served, with a banner on every page saying why.
+            self.problem = str(exc)
+            log.warning("papers: %s\n  The served site keeps its last good build, with this problem on every page, until it is fixed.", exc)
         except OSError as exc:  # a cache or output path that is a folder, a full disk…
             raise PluginError(f"papers: {exc.filename or ''}: {exc.strerror}") from exc
         self._pin_build_date()
@@ -251,6 +261,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         slug = page.meta.get("papers_tag") if page.meta else None  # set by generated tag pages only
         tag = self.site.catalog.tags.get(slug) if isinstance(slug, str) else None
         head = discovery_links(self.settings, tag) + "\n" + self.site.heads.get(page.file.src_uri, "")
+        if self.serving:  # every served page shows the archive's problem, if any, without being rendered again
+            head += "\n" + problem_banner(urlsplit(config.site_url or "/").path + STATUS_FILE)
         return output.replace("</head>", head.rstrip("\n") + "\n</head>", 1)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
@@ -260,6 +272,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         try:
             stats = indexer.publish(Path(config.site_dir), self.hand_pages)
             self._finish(Path(config.site_dir))
+            if self.serving:
+                (Path(config.site_dir) / STATUS_FILE).write_text(json.dumps({"problem": self.problem}), encoding="utf-8")
         except PapersError as exc:
             raise PluginError(f"papers: {exc}") from exc
         except OSError as exc:

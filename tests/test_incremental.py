@@ -136,3 +136,4 @@ def test_after_any_edits_a_dirty_build_is_byte_identical_to_a_clean_one(small_pr
         count, total = written(dirty)
         assert 0 < count < total or done[-1] == "import", (done, count, total)
     assert written(unchanged)[0] == 0  # nothing changed, nothing written
+    assert not (site / "papers-status.json").exists() and "papers-status" not in (site / "index.html").read_text()  # serve's only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -33,3 +34,24 @@ def test_serve_rebuilds_on_archive_edits_and_then_settles(tmp_path: Path) -> Non
         builds = log.read_text().count("Building documentation")
         time.sleep(4)  # a rebuild loop would keep building with no edit
         assert log.read_text().count("Building documentation") == builds, log.read_text()
+
+
+def test_a_broken_record_keeps_the_last_good_site_served_with_a_banner_until_it_is_fixed(tmp_path: Path) -> None:
+    copy_project(tmp_path)
+    record = next((tmp_path / "archive").rglob("pointer-networks.yaml"))
+    good = record.read_text()
+    log = tmp_path / "serve.log"
+    with serving(tmp_path, log) as base:
+        url, status = base + "papers/pointer-networks/", base + "papers-status.json"
+        assert wait_for(lambda: '"problem": null' in fetch(status)), log.read_text()
+        page = fetch(url)
+        assert "papers-status.json" in page and "Pointer Networks" in page  # every served page reads the status
+        record.write_text(good.replace("title: Pointer Networks", "title: Broken\ntitle: Twice"))
+        assert wait_for(lambda: "written twice" in fetch(status)), log.read_text()
+        problem = json.loads(fetch(status))["problem"]
+        assert "pointer-networks.yaml:" in problem and "title" in problem  # the file, the line, the key
+        assert "<title>Pointer Networks" in fetch(url)  # the last good build, still served
+        assert "The served site keeps its last good build" in log.read_text()
+        record.write_text(good.replace("title: Pointer Networks", "title: Pointer Networks, Fixed"))
+        assert wait_for(lambda: '"problem": null' in fetch(status)), log.read_text()
+        assert wait_for(lambda: "Pointer Networks, Fixed" in fetch(url)), log.read_text()
