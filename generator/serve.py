@@ -18,12 +18,14 @@ STATUS_FILE = "papers-status.json"
 _SCRIPT = """<script>
 document.addEventListener("DOMContentLoaded", function () {
   fetch(%s, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (status) {
-    if (!status || !status.problem) return;
+    var problem = status && status.problem;
+    document.documentElement.setAttribute("data-papers-status", problem ? "problem" : "ok");  // read: a test can wait for it
+    if (!problem) return;
     var banner = document.createElement("pre");
     banner.className = "papers-problem";
     banner.setAttribute("role", "alert");
     banner.style.cssText = "margin:0;padding:.8em 1em;background:#b00020;color:#fff;white-space:pre-wrap;font-size:.8rem;position:relative;z-index:10";
-    banner.textContent = "This site is not up to date: the archive has a problem. Fix it and save; this page reloads.\\n\\n" + status.problem;
+    banner.textContent = "This site is not up to date: the archive has a problem. Fix it and save; this page reloads.\\n\\n" + problem;
     document.body.prepend(banner);
   }).catch(function () {});
 });

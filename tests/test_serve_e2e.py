@@ -55,3 +55,33 @@ def test_a_broken_record_keeps_the_last_good_site_served_with_a_banner_until_it_
         record.write_text(good.replace("title: Pointer Networks", "title: Pointer Networks, Fixed"))
         assert wait_for(lambda: '"problem": null' in fetch(status)), log.read_text()
         assert wait_for(lambda: "Pointer Networks, Fixed" in fetch(url)), log.read_text()
+
+
+@pytest.mark.xdist_group("browser")
+def test_in_the_browser_the_banner_shows_the_problem_and_clears_when_it_is_fixed(tmp_path: Path, browser) -> None:
+    copy_project(tmp_path)
+    record = next((tmp_path / "archive").rglob("pointer-networks.yaml"))
+    good = record.read_text()
+    log = tmp_path / "serve.log"
+    with serving(tmp_path, log) as base:
+        url, status = base + "papers/pointer-networks/", base + "papers-status.json"
+        assert wait_for(lambda: '"problem": null' in fetch(status)), log.read_text()
+        page = browser.new_context().new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url, wait_until="load")  # never "networkidle": live reload keeps a request open
+        page.locator("html[data-papers-status=ok]").wait_for(state="attached")
+        assert page.locator(".papers-problem").count() == 0
+        record.write_text(good.replace("title: Pointer Networks", "title: Broken\ntitle: Twice"))
+        assert wait_for(lambda: "written twice" in fetch(status)), log.read_text()
+        page.reload(wait_until="load")  # what live reload does after the build
+        banner = page.locator("[role=alert].papers-problem")
+        banner.wait_for()
+        assert "pointer-networks.yaml:" in banner.inner_text() and "written twice" in banner.inner_text()
+        assert page.title().startswith("Pointer Networks")  # the last good page, under the banner
+        record.write_text(good)
+        assert wait_for(lambda: '"problem": null' in fetch(status)), log.read_text()
+        page.reload(wait_until="load")
+        page.locator("html[data-papers-status=ok]").wait_for(state="attached")
+        assert page.locator(".papers-problem").count() == 0 and errors == []
+        page.context.close()
