@@ -74,14 +74,12 @@ def test_in_the_browser_the_banner_shows_the_problem_and_clears_when_it_is_fixed
         assert page.locator(".papers-problem").count() == 0
         record.write_text(good.replace("title: Pointer Networks", "title: Broken\ntitle: Twice"))
         assert wait_for(lambda: "written twice" in fetch(status)), log.read_text()
-        page.reload(wait_until="load")  # what live reload does after the build
         banner = page.locator("[role=alert].papers-problem")
-        banner.wait_for()
+        banner.wait_for(timeout=120_000)  # live reload reloads the page after the build
         assert "pointer-networks.yaml:" in banner.inner_text() and "written twice" in banner.inner_text()
         assert page.title().startswith("Pointer Networks")  # the last good page, under the banner
         record.write_text(good)
         assert wait_for(lambda: '"problem": null' in fetch(status)), log.read_text()
-        page.reload(wait_until="load")
-        page.locator("html[data-papers-status=ok]").wait_for(state="attached")
+        page.locator("html[data-papers-status=ok]").wait_for(state="attached", timeout=120_000)  # reloaded again, and read
         assert page.locator(".papers-problem").count() == 0 and errors == []
         page.context.close()
