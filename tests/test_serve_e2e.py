@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,14 +38,23 @@ def test_serve_rebuilds_on_archive_edits_and_then_settles(tmp_path: Path) -> Non
         assert log.read_text().count("Building documentation") == builds, log.read_text()
 
 
-def test_a_broken_record_keeps_the_last_good_site_served_with_a_banner_until_it_is_fixed(tmp_path: Path) -> None:
+@contextmanager
+def served_pointer_networks(tmp_path: Path) -> Iterator[tuple[Path, str, Path, str, str]]:
+    """The bundled project served, once its first build has settled with no problem.
+
+    Yields Pointer Networks' record, its text as built, the serve log, the paper's URL and the status file's URL.
+    """
     copy_project(tmp_path)
     record = next((tmp_path / "archive").rglob("pointer-networks.yaml"))
-    good = record.read_text()
     log = tmp_path / "serve.log"
     with serving(tmp_path, log) as base:
         url, status = base + "papers/pointer-networks/", base + "papers-status.json"
         assert wait_for(lambda: '"problem": null' in fetch(status)), log.read_text()
+        yield record, record.read_text(), log, url, status
+
+
+def test_a_broken_record_keeps_the_last_good_site_served_with_a_banner_until_it_is_fixed(tmp_path: Path) -> None:
+    with served_pointer_networks(tmp_path) as (record, good, log, url, status):
         page = fetch(url)
         assert "papers-status.json" in page and "Pointer Networks" in page  # every served page reads the status
         record.write_text(good.replace("title: Pointer Networks", "title: Broken\ntitle: Twice"))
@@ -59,13 +70,7 @@ def test_a_broken_record_keeps_the_last_good_site_served_with_a_banner_until_it_
 
 @pytest.mark.xdist_group("browser")
 def test_in_the_browser_the_banner_shows_the_problem_and_clears_when_it_is_fixed(tmp_path: Path, browser) -> None:
-    copy_project(tmp_path)
-    record = next((tmp_path / "archive").rglob("pointer-networks.yaml"))
-    good = record.read_text()
-    log = tmp_path / "serve.log"
-    with serving(tmp_path, log) as base:
-        url, status = base + "papers/pointer-networks/", base + "papers-status.json"
-        assert wait_for(lambda: '"problem": null' in fetch(status)), log.read_text()
+    with served_pointer_networks(tmp_path) as (record, good, log, url, status):
         page = browser.new_context().new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
