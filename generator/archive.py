@@ -13,7 +13,7 @@ import io
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -481,6 +481,74 @@ def _record_of(text: str, name: str, problems: list[Problem], left_out: list[Lef
 
 
 @dataclass
+class _Known:
+    """A record read before: its file's size, modification time and digest, and what it was read without."""
+
+    size: int
+    mtime: int
+    digest: str
+    record: Record
+    left_out: list[Problem]
+
+
+class RecordMemory:
+    """Records read by earlier loads in this process (``mkdocs serve``), reused while their files are unchanged.
+
+    A file is unchanged when its size and modification time are, or failing those
+    its bytes (an editor that saves the same text again). Each record also has
+    a digest of its file's bytes (``digests``): what later stages key their
+    own reuse on. Files with problems are never kept: they are read, and said, every time.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[Path, _Known] = {}
+        #: The digest of each record's file, by id, as of the last load.
+        self.digests: dict[str, str] = {}
+
+    def split(self, paths: list[Path], cwd: str) -> tuple[_Read, list[Path], dict[Path, tuple[int, int, str]]]:
+        """The records of unchanged files, the paths to read, and their state as seen before reading them."""
+        kept, fresh, seen = _Read(), [], {}
+        known: dict[Path, _Known] = {}
+        for path in paths:
+            try:
+                info = os.stat(path)
+            except OSError:
+                fresh.append(path)  # said as it is read
+                continue
+            before = self._known.get(path)
+            if before is not None and (before.size, before.mtime) == (info.st_size, info.st_mtime_ns):
+                known[path] = before
+                continue
+            try:
+                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                fresh.append(path)
+                continue
+            if before is not None and before.digest == sha:
+                known[path] = _Known(info.st_size, info.st_mtime_ns, sha, before.record, before.left_out)
+                continue
+            fresh.append(path)
+            seen[path] = (info.st_size, info.st_mtime_ns, sha)
+        for entry in known.values():
+            kept.records.append(entry.record)
+            kept.left_out += entry.left_out
+        self._known = known
+        return kept, fresh, seen
+
+    def learn(self, read: _Read, seen: dict[Path, tuple[int, int, str]], path_for: Callable[[str], Path], cwd: str) -> None:
+        """Keep the valid records just read (with the state of their files before reading), and every record's digest."""
+        left_out: dict[str, list[Problem]] = {}
+        for problem in read.left_out:
+            left_out.setdefault(problem.file, []).append(problem)
+        for record in read.records:
+            path = path_for(record.id)
+            if path in seen and path not in self._known:
+                size, mtime, sha = seen[path]
+                self._known[path] = _Known(size, mtime, sha, record, left_out.get(_display(path, cwd), []))
+        self.digests = {entry.record.id: entry.digest for entry in self._known.values()}
+
+
+@dataclass
 class Archive:
     """The folder of records.
 
@@ -491,6 +559,8 @@ class Archive:
 
     root: Path
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("papers"))
+    #: Records of earlier loads, reused while their files are unchanged (a long-running host's); None: every file is read.
+    memory: RecordMemory | None = None
     _holder: str | None = field(default=None, init=False, repr=False)
 
     def path_for(self, record_id: str) -> Path:
@@ -566,7 +636,14 @@ class Archive:
             walk.records.append(path)
 
     def _read(self, walk: _Walk) -> _Read:
-        read = _read_records(walk.records, os.getcwd())
+        cwd = os.getcwd()
+        if self.memory is None:
+            read = _read_records(walk.records, cwd)
+        else:
+            read, fresh, seen = self.memory.split(walk.records, cwd)
+            new = _read_records(fresh, cwd)
+            self.memory.learn(new, seen, self.path_for, cwd)
+            read += new
         read.records.sort(key=lambda r: r.id)
         read.problems[:0] = walk.problems
         return read

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .cache import read_entry, write_entry
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 def digest(*parts: str | bytes) -> str:
@@ -53,7 +53,13 @@ def folder_state(folders: Iterable[Path]) -> str:
 class Manifest:
     """The outputs of the last finished build into one site folder, and this build's, as it goes."""
 
-    def __init__(self, context: str, previous: dict[str, list[str]] | None = None, previous_context: str | None = None) -> None:
+    def __init__(
+        self,
+        context: str,
+        previous: dict[str, list[str]] | None = None,
+        previous_context: str | None = None,
+        search: dict[str, str] | None = None,
+    ) -> None:
         self.context = context
         # Another context (or none known): every output counts as changed.
         self.previous = previous if previous is not None and previous_context == context else {}
@@ -63,6 +69,8 @@ class Manifest:
         self.dropped = previous or {}  # whatever the context, the outputs the last build wrote
         self.current: dict[str, list[str]] = {}
         self.rewritten = 0
+        #: What the folder's search index holds (shard -> cache entry), kept up to date as shards are published.
+        self.search: dict[str, str] = dict(search or {}) if self.known else {}
 
     def changed(self, source: str, content_digest: str, destination: Path) -> bool:
         """Record ``source``'s output for this build; whether it must be written again."""
@@ -78,7 +86,7 @@ class Manifest:
         return sorted(Path(d) for _, d in self.dropped.values() if d not in kept)
 
     def save(self, path: Path) -> None:
-        write_entry(path, {"version": MANIFEST_VERSION, "context": self.context, "outputs": self.current})
+        write_entry(path, {"version": MANIFEST_VERSION, "context": self.context, "outputs": self.current, "search": self.search})
 
 
 def load(path: Path, context: str) -> Manifest:
@@ -86,7 +94,8 @@ def load(path: Path, context: str) -> Manifest:
     data = read_entry(path)
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION or not isinstance(data.get("outputs"), dict):
         return Manifest(context)
-    return Manifest(context, data["outputs"], data.get("context"))
+    search = data.get("search")
+    return Manifest(context, data["outputs"], data.get("context"), search if isinstance(search, dict) else None)
 
 
 def manifest_path(cache_dir: Path, site_dir: Path) -> Path:

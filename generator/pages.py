@@ -162,12 +162,18 @@ def _row_authors(authors: Sequence[str]) -> str:
     return f'<span class="papers-row__authors" title="{html_text(listed_authors(authors))}">{html_text(short_authors(authors))}</span>'
 
 
-def paper_item(src: str, paper: Paper, catalog: Catalog) -> str:
+def paper_item(src: str, paper: Paper, catalog: Catalog, row: RowOf | None = None) -> str:
     """One row of a list of papers (``paper_list``): title link, authors, published date, tags, the first sentence.
 
     Its size is bounded whatever the paper's (three authors, one sentence of about 200 characters),
-    so the bytes a listing page costs per paper stay flat.
+    so the bytes a listing page costs per paper stay flat. All but the link's address
+    is the same on every list (``paper_row``), so a host may reuse it (``row``).
     """
+    return f'<li><a href="{href(src, paper_src(paper.id))}' + (row or paper_row)(paper, catalog)
+
+
+def paper_row(paper: Paper, catalog: Catalog) -> str:
+    """A list row from the end of its link's address: the title, a featured star, authors, date, tags, the lead."""
     record = paper.record
     star = ' <span class="papers-featured" role="img" aria-label="Featured" title="Featured">★</span>' if record.featured else ""
     meta = [_row_authors(record.authors)] if record.authors else []
@@ -177,7 +183,11 @@ def paper_item(src: str, paper: Paper, catalog: Catalog) -> str:
         meta.append(html_text(", ".join(catalog.tags[t].name for t in paper.tags)))
     line = f'<br>\n<small class="papers-row__meta">{" · ".join(meta)}</small>' if meta else ""
     lead = f'<br>\n<span class="papers-row__lead">{html_text(paper.lead)}</span>' if paper.lead else ""
-    return f'<li><a href="{href(src, paper_src(paper.id))}">{html_text(paper.title)}</a>{star}{line}{lead}</li>'
+    return f'">{html_text(paper.title)}</a>{star}{line}{lead}</li>'
+
+
+#: Makes the part of a list row that is the same on every list: ``paper_row``, or a host's reuse of it.
+RowOf = Callable[[Paper, Catalog], str]
 
 
 def paper_list(items: Sequence[str]) -> str:
@@ -236,13 +246,14 @@ def paginated(
     settings: Settings,
     src_of: Callable[[int], str],
     head: Callable[[str, Pager], str],
+    row: RowOf | None = None,
 ) -> Iterator[tuple[str, str]]:
-    """The pages of a paginated list of papers: ``head`` then the items then the pager."""
+    """The pages of a paginated list of papers: ``head`` then the items (``row``: see ``paper_item``) then the pager."""
     for pager in pages_of(items, settings.per_page):
         src = src_of(pager.page)
         nav = pager_nav(src, pager, src_of)
         window = pager.window(items)
-        body = paper_list([paper_item(src, p, catalog) for p in window]) if window else "*No papers yet.*"
+        body = paper_list([paper_item(src, p, catalog, row) for p in window]) if window else "*No papers yet.*"
         yield src, f"{head(src, pager)}\n{body}\n\n{nav}"
 
 
@@ -455,14 +466,14 @@ def paper_page(paper: Paper, catalog: Catalog) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def papers_index(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, str]]:
+def papers_index(catalog: Catalog, settings: Settings, row: RowOf | None = None) -> Iterator[tuple[str, str]]:
     def head(src: str, pager: Pager) -> str:
         title = "All papers" if pager.page == 1 else f"All papers, page {pager.page}"
         about = f"All {len(catalog.papers)} papers of {settings.site_name}, newest published first, with their authors and tags."
         browse = f"By [date]({rel(src, 'archive/index.md')}) · by [tag]({rel(src, 'tags/index.md')})."
         return front_matter(title, about) + f"# {title}\n\n{plural(len(catalog.papers))}, newest published first. {browse}\n"
 
-    yield from paginated(catalog.papers, catalog, settings, papers_src, head)
+    yield from paginated(catalog.papers, catalog, settings, papers_src, head, row)
 
 
 def tags_overview(catalog: Catalog) -> str:
@@ -476,7 +487,7 @@ def tags_overview(catalog: Catalog) -> str:
     return front_matter("Tags", f"{count}, each with its own RSS feed.") + f"# Tags\n\n{count}.\n\n{table}\n"
 
 
-def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[str, str]]:
+def tag_pages(catalog: Catalog, settings: Settings, tag: Tag, row: RowOf | None = None) -> Iterator[tuple[str, str]]:
     papers = catalog.by_tag.get(tag.slug, [])
     co = catalog.co_tags(tag.slug)  # once per tag, not once per page: a scan of the tag's papers
     months = charts.tag_months(catalog, tag)
@@ -496,10 +507,10 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag) -> Iterator[tuple[
                 lines.append("## Often tagged together\n\n" + charts.tag_companions(co, tag, lambda slug: href(src, tag_src(slug))))
         return "\n".join(lines)
 
-    yield from paginated(papers, catalog, settings, lambda page: tag_src(tag.slug, page), head)
+    yield from paginated(papers, catalog, settings, lambda page: tag_src(tag.slug, page), head, row)
 
 
-def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, str]]:
+def archive_pages(catalog: Catalog, settings: Settings, row: RowOf | None = None) -> Iterator[tuple[str, str]]:
     """The archive by publication date: an overview of years and months, then a page per month (and one for undated papers)."""
     src = "archive/index.md"
     about = f"{plural(len(catalog.papers))} by the month they were published, newest first."
@@ -514,12 +525,12 @@ def archive_pages(catalog: Catalog, settings: Settings) -> Iterator[tuple[str, s
         lines.append(f"\n## Date unknown\n\n- [Undated papers]({rel(src, undated_src())}): {plural(len(catalog.undated))}")
     yield src, "\n".join(lines) + "\n"
     for (y, m), papers in catalog.by_month.items():
-        yield from _month_pages(catalog, settings, (y, m), papers)
+        yield from _month_pages(catalog, settings, (y, m), papers, row)
     if catalog.undated:
-        yield from _month_pages(catalog, settings, None, catalog.undated)
+        yield from _month_pages(catalog, settings, None, catalog.undated, row)
 
 
-def _month_pages(catalog: Catalog, settings: Settings, month: Month | None, papers: Sequence[Paper]) -> Iterator[tuple[str, str]]:
+def _month_pages(catalog: Catalog, settings: Settings, month: Month | None, papers: Sequence[Paper], row: RowOf | None = None) -> Iterator[tuple[str, str]]:
     name = month_text(month) if month else "Date unknown"
 
     def head(page_src: str, pager: Pager) -> str:
@@ -534,7 +545,7 @@ def _month_pages(catalog: Catalog, settings: Settings, month: Month | None, pape
         return front_matter(title, about) + f"# {title}\n\n{count} [All months]({rel(page_src, 'archive/index.md')})\n"
 
     src_of = (lambda page: month_src(*month, page)) if month else undated_src  # type: ignore[misc]
-    yield from paginated(papers, catalog, settings, src_of, head)
+    yield from paginated(papers, catalog, settings, src_of, head, row)
 
 
 def home_page(catalog: Catalog, settings: Settings) -> str:
@@ -597,13 +608,17 @@ def alias_redirects(aliases: dict[str, str]) -> dict[str, bytes]:
     return {f"tags/{old}/index.html": redirect_html(f"../{new}/") for old, new in sorted(aliases.items())}
 
 
-def render_pages(catalog: Catalog, settings: Settings) -> dict[str, str]:
-    """Every generated page, keyed by its path relative to ``docs/``."""
+def render_pages(catalog: Catalog, settings: Settings, page: Callable[[Paper, Catalog], str] = paper_page, row: RowOf | None = None) -> dict[str, str]:
+    """Every generated page, keyed by its path relative to ``docs/``.
+
+    ``page`` renders a paper's page and ``row`` the same part of its list rows
+    (``paper_row``): here, or a host reuses the last build's (``generator.session``).
+    """
     pages: dict[str, str] = {"index.md": home_page(catalog, settings), "tags/index.md": tags_overview(catalog)}
-    pages.update(papers_index(catalog, settings))
-    pages.update(archive_pages(catalog, settings))
+    pages.update(papers_index(catalog, settings, row))
+    pages.update(archive_pages(catalog, settings, row))
     for tag in catalog.used_tags:
-        pages.update(tag_pages(catalog, settings, tag))
+        pages.update(tag_pages(catalog, settings, tag, row))
     for paper in catalog.papers:
-        pages[paper_src(paper.id)] = paper_page(paper, catalog)
+        pages[paper_src(paper.id)] = page(paper, catalog)
     return pages

@@ -22,6 +22,7 @@ import importlib.metadata
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -41,8 +42,9 @@ from .config import Settings
 from .errors import PapersError
 from .feeds import discovery_links, midnight
 from .incremental import Manifest, digest, folder_state, load, manifest_path
-from .search import HandPage, Indexer
+from .search import HandPage, Indexer, IndexingStopped, IndexStats
 from .serve import STATUS_FILE, problem_banner
+from .session import Session
 from .site import OutputLock, Site, generate, usable_cache_dir
 
 log = logging.getLogger("mkdocs.plugins.papers")
@@ -137,6 +139,41 @@ def _remove(path: Path, site_dir: Path) -> None:
         folder = folder.parent
 
 
+def _log_index(stats: IndexStats) -> None:
+    log.info(
+        "search index: %d records in %d shard(s), %.1f MB; %d shard(s) indexed in %.1f s, the rest cached; the build waited %.1f s for it",
+        stats.records,
+        stats.shards,
+        stats.bytes / 2**20,
+        stats.reindexed,
+        stats.seconds,
+        stats.waited,
+    )
+
+
+class _Publisher:
+    """Under `mkdocs serve`, publishes a build's search index on a thread of its own, once Pagefind is done; a newer build stops it."""
+
+    def __init__(self, indexer: Indexer, site_dir: Path, pages: list[HandPage], published: dict[str, str] | None) -> None:
+        self.indexer = indexer
+        self._thread = threading.Thread(target=self._run, args=(site_dir, pages, published), name="papers-publish", daemon=True)
+        self._thread.start()
+
+    def _run(self, site_dir: Path, pages: list[HandPage], published: dict[str, str] | None) -> None:
+        try:
+            stats = self.indexer.publish(site_dir, pages, published)
+        except IndexingStopped:
+            return
+        except (PapersError, OSError) as exc:
+            log.warning("papers: the search index was not updated: %s", exc)
+            return
+        _log_index(stats)
+
+    def stop(self) -> None:
+        self.indexer.stop()
+        self._thread.join()
+
+
 def _always_modified() -> bool:
     return True
 
@@ -154,10 +191,15 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     problem: str | None = None
     manifest: Manifest | None = None
     finished: Manifest | None = None
+    #: Under `mkdocs serve`: what each rebuild reuses of the last one (records, tags, pages…).
+    session: Session | None = None
+    #: Under `mkdocs serve`: the last build's search index, being published while the pages are served.
+    publisher: _Publisher | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.incremental = dirty or command == "serve"
         self.serving = command == "serve"
+        self.session = Session() if self.serving else None
         if self.incremental:
             logging.getLogger("mkdocs.commands.build").addFilter(_QuietDirty())
         if command == "serve" and not dirty:
@@ -172,7 +214,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         self.problem = None
         try:
             self.settings = Settings.from_mapping(options, Path(config.config_file_path).resolve().parent)
-            self.site = generate(self.settings, log=log)
+            self.site = generate(self.settings, log=log, session=self.session)
         except PapersError as exc:
             if not (self.serving and hasattr(self, "site")):
                 raise PluginError(f"papers: {exc}") from exc
@@ -182,12 +224,15 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         except OSError as exc:  # a cache or output path that is a folder, a full disk…
             raise PluginError(f"papers: {exc.filename or ''}: {exc.strerror}") from exc
         self._pin_build_date()
+        _t = __import__("time").perf_counter()
+        self._stop_indexing()  # a rebuild under `mkdocs serve` while the last one still indexes
         self.manifest = self._manifest(config)
         self.hand_pages = []
-        if self.indexer is not None:  # a rebuild under `mkdocs serve` while the last one still indexes
-            self.indexer.stop()
         # The papers are indexed for search while MkDocs renders; on_post_build adds hand-written pages.
-        self.indexer = Indexer(self.site.catalog, usable_cache_dir(self.settings.cache_dir, log))
+        # After serve's first build, MkDocs renders little: the indexer writes its records on its own thread.
+        cache = usable_cache_dir(self.settings.cache_dir, log)
+        _t = __import__("time").perf_counter()
+        self.indexer = Indexer(self.site.catalog, cache, record_of=self.site.search_record, defer=self.finished is not None)
         stages = {**self.site.timings, "search records": self.indexer.busy}
         log.info("%d papers; seconds spent on %s", len(self.site.catalog.papers), ", ".join(f"{stage} {sec:.1f}" for stage, sec in stages.items()))
         return config
@@ -212,7 +257,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         if not self.incremental:  # MkDocs empties the folder first: every output is written
             return Manifest(context)
         if self.finished is not None:  # `mkdocs serve`: the last build of this process
-            return Manifest(context, self.finished.current, self.finished.context)
+            return Manifest(context, self.finished.current, self.finished.context, self.finished.search)
         cache = usable_cache_dir(self.settings.cache_dir, log)
         return load(manifest_path(cache, Path(config.site_dir)), context) if cache is not None else Manifest(context)
 
@@ -267,28 +312,34 @@ class PapersPlugin(BasePlugin[PapersConfig]):
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         # After every build, `mkdocs serve` rebuilds included: the index follows the archive.
-        assert self.indexer is not None
+        assert self.indexer is not None and self.manifest is not None
         indexer, self.indexer = self.indexer, None
+        site_dir, manifest = Path(config.site_dir), self.manifest
+        published = manifest.search if self.incremental else None
         try:
-            stats = indexer.publish(Path(config.site_dir), self.hand_pages)
-            self._finish(Path(config.site_dir))
             if self.serving:
-                (Path(config.site_dir) / STATUS_FILE).write_text(json.dumps({"problem": self.problem}), encoding="utf-8")
+                # The pages are served as soon as they are written; the search index follows
+                # (the last one stays served until then), so an edit never waits for Pagefind.
+                self.publisher = _Publisher(indexer, site_dir, self.hand_pages, published)
+            else:
+                _log_index(indexer.publish(site_dir, self.hand_pages, published))
+            self._finish(site_dir)
+            if self.serving:
+                (site_dir / STATUS_FILE).write_text(json.dumps({"problem": self.problem}), encoding="utf-8")
         except PapersError as exc:
             raise PluginError(f"papers: {exc}") from exc
         except OSError as exc:
             raise PluginError(f"papers: search index: {exc.filename or ''}: {exc.strerror}") from exc
         finally:
-            self._unlock()  # the last of what this build writes into site_dir
-        log.info(
-            "search index: %d records in %d shard(s), %.1f MB; %d shard(s) indexed in %.1f s, the rest cached; the build waited %.1f s for it",
-            stats.records,
-            stats.shards,
-            stats.bytes / 2**20,
-            stats.reindexed,
-            stats.seconds,
-            stats.waited,
-        )
+            self._unlock()  # the last of what this build writes into site_dir (serve's index aside: one serve, one folder)
+
+    def _stop_indexing(self) -> None:
+        if self.indexer is not None:
+            self.indexer.stop()
+            self.indexer = None
+        if self.publisher is not None:
+            self.publisher.stop()
+            self.publisher = None
 
     def _finish(self, site_dir: Path) -> None:
         """Remove what the last build wrote and this one no longer makes, and keep this build's manifest for the next."""
@@ -301,16 +352,17 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         cache = usable_cache_dir(self.settings.cache_dir, log)
         if cache is not None and not self.serving:  # serve's folder is a new temporary one each time
             manifest.save(manifest_path(cache, site_dir))
+        if self.session is not None:  # what this build used is what the next may reuse
+            self.session.memo.finish()
         if self.incremental:
             log.info("incremental build: %d of %d generated pages and files written, %d removed", manifest.rewritten, len(manifest.current), len(stale))
 
     def on_build_error(self, error: Exception) -> None:
-        if self.indexer is not None:
-            self.indexer.stop()
-            self.indexer = None
+        self._stop_indexing()
         self._unlock()
 
     def on_shutdown(self) -> None:
+        self._stop_indexing()
         self._unlock()
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:

@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +61,8 @@ STALE_SECONDS = 3600
 #: What a browser needs of Pagefind's output; the rest is its own UIs, which we do not use.
 _KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.en.pagefind", "wasm.unknown.pagefind")
 _KEEP_DIRS = ("index", "fragment", "filter")
+#: The file a browser reads first: it names the shard's other files.
+_ENTRY = Path("pagefind-entry.json")
 #: Weights Pagefind gives a word by where it is (1 is body text, 10 the most): a title match ranks first.
 WEIGHT_TITLE, WEIGHT_AUTHORS, WEIGHT_TAGS = 10, 4, 2
 #: Part of the cache key: a new layout of the records, or of a cached index (3: sealed, ``generator.cache``), re-indexes everything.
@@ -166,23 +168,29 @@ def _path(url: str) -> str:
 # --- Shards ----------------------------------------------------------------
 
 
-def plan_shards(catalog: Catalog, limit: int = SHARD_PAPERS, newest: int = NEWEST_PAPERS) -> list[Shard]:
+#: Makes a paper's search record: ``paper_record``, or a host's reuse of it.
+RecordOf = Callable[[Paper, Catalog], str]
+
+
+def plan_shards(catalog: Catalog, limit: int = SHARD_PAPERS, newest: int = NEWEST_PAPERS, record_of: RecordOf | None = None) -> list[Shard]:
     """The shards, newest first: the newest ``newest`` papers (once there are more than twice as many), then the
     older papers in shards of ``limit`` filled oldest first, named ``1``, ``2``… from the oldest.
 
     Filling from the oldest keeps every older shard but the last unchanged when
-    new papers arrive, so their cached index stays valid.
+    new papers arrive, so their cached index stays valid. ``record_of`` makes
+    (or reuses) a paper's record; by default ``paper_record``.
     """
     papers = sorted(catalog.papers, key=_age)
     older, recent = (papers[:-newest], papers[-newest:]) if len(papers) > 2 * newest else (papers, [])
-    shards = [Shard(str(n), _records(older[i : i + limit], catalog)) for n, i in enumerate(range(0, len(older), limit), 1)]
+    record_of = record_of or paper_record
+    shards = [Shard(str(n), _records(older[i : i + limit], catalog, record_of)) for n, i in enumerate(range(0, len(older), limit), 1)]
     if recent:
-        shards.append(Shard(NEWEST_SHARD, _records(recent, catalog)))
+        shards.append(Shard(NEWEST_SHARD, _records(recent, catalog, record_of)))
     return shards[::-1]
 
 
-def _records(papers: list[Paper], catalog: Catalog) -> dict[str, str]:
-    return {_path(p.url): paper_record(p, catalog) for p in papers}
+def _records(papers: list[Paper], catalog: Catalog, record_of: RecordOf) -> dict[str, str]:
+    return {_path(p.url): record_of(p, catalog) for p in papers}
 
 
 def _age(paper: Paper) -> tuple[str, str]:
@@ -255,7 +263,31 @@ def write_records(shard: Shard) -> Path:
     return source
 
 
-def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess.Popen[str]] | None = None, *, background: bool = False) -> None:
+class Processes:
+    """The processes indexing for one build, which ``stop`` kills: none starts after it (a check and a start under one lock)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._started: list[subprocess.Popen[str]] = []
+        self.stopped = False
+
+    def start(self, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        with self._lock:
+            if self.stopped:
+                raise IndexingStopped
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            self._started.append(process)
+            return process
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            for process in self._started:
+                if process.poll() is None:
+                    process.kill()
+
+
+def run_pagefind(name: str, source: Path, output: Path, running: Processes | None = None, *, background: bool = False) -> None:
     """Index the records in ``source`` into ``output`` with Pagefind's CLI.
 
     ``output`` appears whole and sealed or not at all (a rename), so an
@@ -271,9 +303,7 @@ def run_pagefind(name: str, source: Path, output: Path, running: list[subprocess
         env = {**os.environ, "RAYON_NUM_THREADS": "1"} if background else None
         if background:
             command = _nice(command)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        if running is not None:
-            running.append(process)
+        process = (running or Processes()).start(command, env)
         said, _ = process.communicate()
         if process.returncode != 0:
             raise SearchIndexError(f"Pagefind failed to index the search shard {name!r} (exit {process.returncode}): {said.strip()[-2000:]}")
@@ -296,20 +326,18 @@ def _nice(command: list[str]) -> list[str]:
     return [nice, "-n", "10", *command] if nice else command
 
 
-def _canonical(name: str, staged: Path, running: list[subprocess.Popen[str]] | None, *, background: bool = False) -> None:
+def _canonical(name: str, staged: Path, running: Processes | None, *, background: bool = False) -> None:
     """Put the shard's index in canonical order and seal it, in another process: it runs on another core while MkDocs renders."""
     command = [sys.executable, "-m", "generator.canonical", f"{name}_", str(staged)]
     if background:
         command = _nice(command)
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if running is not None:
-        running.append(process)
+    process = (running or Processes()).start(command)
     said, _ = process.communicate()
     if process.returncode != 0:
         raise SearchIndexError(f"the search shard {name!r}: {said.strip()[-2000:]}")
 
 
-def index_shard(shard: Shard, output: Path, running: list[subprocess.Popen[str]] | None = None) -> None:
+def index_shard(shard: Shard, output: Path, running: Processes | None = None) -> None:
     """Index one shard into ``output``: its records written, then Pagefind run over them."""
     source = write_records(shard)
     try:
@@ -335,39 +363,56 @@ class Indexer:
     folder under the digest of its records (a temporary folder without a cache).
     """
 
-    def __init__(self, catalog: Catalog, cache_dir: Path | None, *, limit: int = SHARD_PAPERS) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        cache_dir: Path | None,
+        *,
+        limit: int = SHARD_PAPERS,
+        record_of: RecordOf | None = None,
+        defer: bool = False,
+    ) -> None:
         self.catalog = catalog
-        self.shards = plan_shards(catalog, limit=limit)
+        self.shards = plan_shards(catalog, limit=limit, record_of=record_of)
         self.version = pagefind_version()
         self.temporary = cache_dir is None or not _writable(cache_dir / "search")
         self.store = Path(tempfile.mkdtemp(prefix="papers-search-")) if self.temporary else cache_dir / "search"  # type: ignore[operator]
         self._error: BaseException | None = None
-        self._running: list[subprocess.Popen[str]] = []
+        self._running = Processes()
         self._stopped = False
         # The records are written (and in publish() removed) here, in the host's thread: a
         # thread doing many small file operations while MkDocs renders waits for the
         # interpreter lock at each (up to 5 ms): removing 10,000 files took 200 s instead of
-        # 1. The background thread only waits for Pagefind, a separate process.
+        # 1. The background thread only waits for Pagefind, a separate process. ``defer``:
+        # the thread writes them, for a host that renders little meanwhile (an edit under serve).
         start = time.perf_counter()
         # Each shard's cache entry, named by the digest of its records: hashed once per build.
         self._outputs = {shard.name: self.store / shard.digest(self.version) for shard in self.shards}
-        todo = [(shard, write_records(shard), output) for shard in self.shards if not _cached(output := self._outputs[shard.name])]
+        todo = [(shard, output) for shard in self.shards if not _cached(output := self._outputs[shard.name])]
+        self._sources: list[Path] = []
+        written = [] if defer else [(shard, self._write(shard), output) for shard, output in todo]
         self.busy = time.perf_counter() - start
         self.reindexed = len(todo)
-        self._sources = [source for _, source, _ in todo]
-        self._thread = threading.Thread(target=self._index_papers, args=(todo,), name="papers-search", daemon=True)
+        self._thread = threading.Thread(target=self._index_papers, args=(written or todo,), name="papers-search", daemon=True)
         self._thread.start()
+
+    def _write(self, shard: Shard) -> Path:
+        source = write_records(shard)
+        self._sources.append(source)
+        return source
 
     def _output(self, shard: Shard) -> Path:
         known = self._outputs.get(shard.name)
         return known if known is not None else self.store / shard.digest(self.version)
 
-    def _index_papers(self, todo: list[tuple[Shard, Path, Path]]) -> None:
+    def _index_papers(self, todo: list[tuple[Shard, Path, Path]] | list[tuple[Shard, Path]]) -> None:
         start = time.perf_counter()
         try:
-            for shard, source, output in todo:
-                if not self._stopped:
-                    run_pagefind(shard.name, source, output, self._running, background=True)
+            for shard, *rest in todo:
+                if self._stopped:
+                    break
+                source = rest[0] if len(rest) == 2 else self._write(shard)
+                run_pagefind(shard.name, source, rest[-1], self._running, background=True)
         except BaseException as exc:  # handed to publish(), in the host's thread
             self._error = exc
         self.busy += time.perf_counter() - start
@@ -381,24 +426,35 @@ class Indexer:
             self.busy += time.perf_counter() - start
         return output
 
-    def _publish(self, shard: Shard, target: Path) -> str:
-        """Copy the shard's cached index to ``target``, checked on the way; a damaged one is indexed again. Its cache entry's name."""
+    def _publish(self, shard: Shard, target: Path, published: dict[str, str] | None) -> str:
+        """Copy the shard's cached index to ``target``, checked on the way; a damaged one is indexed again. Its cache entry's name.
+
+        ``published`` (shard name -> cache entry) says what ``target`` already holds: not copied again.
+        """
         output = self._ensure(shard)
-        damage = copy_sealed(output, target)
+        if published is not None:
+            if published.get(shard.name) == output.name and target.is_dir():
+                return output.name
+            published.pop(shard.name, None)
+        staged = target.with_name(f".{target.name}.new") if target.exists() else target
+        shutil.rmtree(staged, ignore_errors=True)
+        damage = copy_sealed(output, staged)
         if damage is not None:
             discard(output, damage)
             output = self._ensure(shard)
-            damage = copy_sealed(output, target)
+            damage = copy_sealed(output, staged)
             if damage is not None:
                 raise SearchIndexError(f"the search shard {shard.name!r}, indexed again into {output}, is still unusable: {damage}; is the disk failing?")
+        if staged != target:
+            _replace_index(staged, target)
+        if published is not None:
+            published[shard.name] = output.name
         return output.name
 
     def stop(self) -> None:
         """Stop indexing (the build failed): nothing half-done stays behind."""
         self._stopped = True
-        for process in self._running:
-            if process.poll() is None:
-                process.kill()
+        self._running.stop()
         self._thread.join()
         self._remove_sources()
         if self.temporary:
@@ -408,11 +464,18 @@ class Indexer:
         for source in self._sources:
             shutil.rmtree(source, ignore_errors=True)
 
-    def publish(self, site_dir: Path, pages: Iterable[HandPage] = ()) -> IndexStats:
-        """Wait for the papers' shards, index the hand-written pages, and put every shard in ``site_dir/search/``."""
+    def publish(self, site_dir: Path, pages: Iterable[HandPage] = (), published: dict[str, str] | None = None) -> IndexStats:
+        """Wait for the papers' shards, index the hand-written pages, and put every shard in ``site_dir/search/``.
+
+        ``published`` (shard name -> cache entry), kept up to date here, says what
+        ``site_dir/search/`` already holds; None: it is emptied and every shard copied.
+        Raises ``IndexingStopped`` when ``stop`` was called.
+        """
         start = time.perf_counter()
         self._thread.join()
         self._remove_sources()
+        if self._stopped:  # whatever a killed Pagefind said
+            raise IndexingStopped
         if self._error is not None:
             raise self._error
         records = {_path(page.url): page_record(page) for page in pages}
@@ -420,11 +483,19 @@ class Indexer:
         if records:  # searched right after the newest papers
             shards.insert(1, Shard(PAGES_SHARD, records))
         target = site_dir / FOLDER
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
+        if published is None:
+            shutil.rmtree(target, ignore_errors=True)
+        elif target.is_dir():
+            for old in target.iterdir():
+                if old.name not in {s.name for s in shards} and old.is_dir():
+                    shutil.rmtree(old)
+                    published.pop(old.name, None)
+        target.mkdir(parents=True, exist_ok=True)
         used = set()
         for shard in shards:
-            used.add(self._publish(shard, target / shard.name))
+            if self._stopped:
+                raise IndexingStopped
+            used.add(self._publish(shard, target / shard.name, published))
         if self.temporary:
             shutil.rmtree(self.store, ignore_errors=True)
         else:
@@ -436,6 +507,30 @@ class Indexer:
         size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
         count = sum(len(s.records) for s in shards)
         return IndexStats(count, len(shards), size, self.busy, self.reindexed, time.perf_counter() - start)
+
+
+class IndexingStopped(Exception):
+    """``Indexer.stop`` was called while the index was being published: a newer build publishes its own."""
+
+
+def _replace_index(staged: Path, target: Path) -> None:
+    """Put the index in ``staged`` in the place of the one in ``target``, so that a reader meanwhile finds one or the other whole.
+
+    Pagefind names its files by their content, so the new files go in beside the
+    old ones; then the entry file, which says which files to read, is replaced
+    (a rename, atomic); only then are the old index's files removed.
+    """
+    new = sorted(path.relative_to(staged) for path in staged.rglob("*") if path.is_file())
+    for name in sorted(new, key=lambda name: name == _ENTRY):  # the entry last
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged / name, target / name)
+    keep = set(new)
+    for path in sorted(target.rglob("*"), reverse=True):  # files before their folders
+        if path.is_file() and path.relative_to(target) not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    shutil.rmtree(staged, ignore_errors=True)
 
 
 def _cached(output: Path) -> bool:

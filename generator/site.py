@@ -16,10 +16,13 @@ from .catalog import Catalog, Paper, Tag, curated_tags, new_catalog
 from .config import Settings
 from .errors import Problem, ProblemsError
 from .feeds import render_feeds
+from .incremental import digest
 from .metadata import paper_head
-from .pages import alias_redirects, paper_src, render_pages
+from .pages import RowOf, alias_redirects, paper_page, paper_row, paper_src, render_pages
 from .records import Record, note_references
-from .related import cached_related, document
+from .related import TAG_WEIGHT, Related, cache_key, cached_related, document
+from .search import RecordOf, paper_record
+from .session import Keys, Session
 from .tagger import tag_records
 from .tagging import Taxonomy, load_taxonomy
 
@@ -35,6 +38,8 @@ class Site:
     heads: dict[str, str] = field(default_factory=dict)
     #: Seconds each stage took, in order: what a slow build spent its time on.
     timings: dict[str, float] = field(default_factory=dict)
+    #: How a paper's search record is made: ``paper_record``, or under a session the last build's reused.
+    search_record: RecordOf = paper_record
 
 
 @contextmanager
@@ -77,18 +82,24 @@ def build_catalog(
     locate: Locate = _by_id,
     cache_dir: Path | None = None,
     timings: dict[str, float] | None = None,
+    session: Session | None = None,
 ) -> Catalog:
     """The whole in-memory model, computed once before anything is rendered.
 
     Raises ``ProblemsError`` naming each record (file and line, through
     ``locate``) with an unknown tag or note link. ``cache_dir`` None: no cache.
+    A ``session`` reuses the last build's tags and related papers while their inputs are the same.
     """
     problems: list[Problem] = []
     ids = {r.id for r in records}
     papers = []
     curated = [resolve_curated(record, taxonomy, locate, problems) for record in records]
     with timed(timings, "tags"):
-        automatic_tags = tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
+
+        def tag() -> list[list[str]]:
+            return tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
+
+        automatic_tags = tag() if session is None else session.memo.get("tags", _tagging_key(records, curated, settings), tag)
     for record, automatic, (add, remove) in zip(records, automatic_tags, curated, strict=True):
         papers.append(Paper(record, curated_tags(record, automatic, add=add, remove=remove)))
         for target in note_references(record.note):
@@ -102,7 +113,11 @@ def build_catalog(
     names = {slug: tag.name for slug, tag in tags.items()}
     docs = [document(p.id, p.record.title, p.record.abstract, p.tags, p.record.authors) for p in papers]
     with timed(timings, "related"):
-        related, _ = cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)
+
+        def relate() -> dict[str, list[Related]]:
+            return cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)[0]
+
+        related = relate() if session is None else session.memo.get("related", cache_key(docs, settings.related_count, TAG_WEIGHT, names), relate)
     for paper in papers:
         paper.related = related.get(paper.id, [])
     catalog = new_catalog(papers, tags)
@@ -111,6 +126,14 @@ def build_catalog(
             if target != paper.id:
                 catalog.by_id[target].referenced_by.append(paper.id)
     return catalog
+
+
+def _tagging_key(records: list[Record], curated: list[tuple[list[str], list[str]]], settings: Settings) -> str:
+    """Everything the automatic tags depend on: the taxonomy, the training set, and each record's title, abstract and corrections."""
+    parts = [settings.taxonomy.read_bytes(), settings.training.read_bytes()]
+    for record, (add, remove) in zip(records, curated, strict=True):
+        parts += [record.id, record.title, record.abstract, ",".join(add), ",".join(remove)]
+    return digest(*parts)
 
 
 def export_rows(catalog: Catalog, site_url: str) -> list[dict]:
@@ -150,31 +173,77 @@ def usable_cache_dir(path: Path, log: logging.Logger) -> Path | None:
     return path
 
 
-def generate(settings: Settings, records: list[Record] | None = None, *, feeds: bool = True, log: logging.Logger | None = None) -> Site:
+def generate(
+    settings: Settings,
+    records: list[Record] | None = None,
+    *,
+    feeds: bool = True,
+    log: logging.Logger | None = None,
+    session: Session | None = None,
+) -> Site:
     """Build the site model and render it: pages, then feeds last. ``records`` defaults to the archive's.
 
     Feeds need an absolute ``site_url``; ``feeds=False`` skips them (checks and exports).
     What is worth saying on the way (a recovered write, an unusable cache) goes to ``log``.
+    A ``session`` (a host that builds again and again) reuses what the last build made
+    where its inputs are the same; its host calls ``session.memo.finish()`` once the build is published.
     """
     log = log or logging.getLogger("papers")
     timings: dict[str, float] = {}
-    archive = Archive(settings.archive, log=log)
+    if session is not None:
+        session.memo.begin()
+    archive = Archive(settings.archive, log=log, memory=session.records if session is not None else None)
     with timed(timings, "read"):
         if records is None:
             records = archive.load()
         taxonomy = load_taxonomy(settings.taxonomy)
-    catalog = build_catalog(records, settings, taxonomy, archive.locate, usable_cache_dir(settings.cache_dir, log), timings)
+    catalog = build_catalog(records, settings, taxonomy, archive.locate, usable_cache_dir(settings.cache_dir, log), timings, session)
+    keys = Keys(catalog, session, _context(settings, catalog)) if session is not None else None
     with timed(timings, "pages"):
         files = alias_redirects(taxonomy.aliases)
-        pages = render_pages(catalog, settings)
+        pages = render_pages(catalog, settings, *_reused_renderers(session, keys)) if session and keys else render_pages(catalog, settings)
     heads = {}
     if feeds:
         with timed(timings, "feeds"):
             files.update(render_feeds(catalog, settings, taxonomy.aliases))
         with timed(timings, "metadata"):
             base = settings.require_site_url()
-            heads = {paper_src(p.id): paper_head(p, catalog, base) for p in catalog.papers}
-    return Site(catalog, pages, files, heads, timings)
+            head = (lambda p: paper_head(p, catalog, base)) if session is None or keys is None else _reused_head(session, keys, catalog, base)
+            heads = {paper_src(p.id): head(p) for p in catalog.papers}
+    search_record = _reused_search_record(session, keys) if session and keys else paper_record
+    return Site(catalog, pages, files, heads, timings, search_record)
+
+
+def _context(settings: Settings, catalog: Catalog) -> str:
+    """What every page depends on beside its papers: the settings and the tags' names and descriptions."""
+    tags = [part for tag in catalog.tags.values() for part in (tag.slug, tag.name, tag.description)]
+    return digest(repr(settings), *tags)
+
+
+def _reused_renderers(session: Session, keys: Keys) -> tuple[Callable[[Paper, Catalog], str], RowOf]:
+    """A paper's page and list row, reused from the last build when nothing they show changed."""
+
+    def page(paper: Paper, catalog: Catalog) -> str:
+        return session.memo.get("page", keys.shown(paper), lambda: paper_page(paper, catalog))
+
+    def row(paper: Paper, catalog: Catalog) -> str:
+        return session.memo.get("row", keys.of(paper), lambda: paper_row(paper, catalog))
+
+    return page, row
+
+
+def _reused_search_record(session: Session, keys: Keys) -> RecordOf:
+    def record(paper: Paper, catalog: Catalog) -> str:
+        return session.memo.get("search", keys.of(paper), lambda: paper_record(paper, catalog))
+
+    return record
+
+
+def _reused_head(session: Session, keys: Keys, catalog: Catalog, base: str) -> Callable[[Paper], str]:
+    def head(paper: Paper) -> str:
+        return session.memo.get("head", digest(base, keys.of(paper)), lambda: paper_head(paper, catalog, base))
+
+    return head
 
 
 class OutputLock:

@@ -1,0 +1,114 @@
+"""What a long-running host keeps from one build to the next (``mkdocs serve``): each stage's results, reused while their inputs are the same.
+
+A curator's edit changes one record, yet a build reads, tags, relates and
+renders them all. Within one process, ``Session`` remembers:
+
+- the records, re-read only from files whose size, time or bytes changed
+  (``generator.archive.RecordMemory``);
+- the automatic tags and related papers, while every input of those stages is
+  the same (a note edit changes neither);
+- each paper's page, ``<head>`` additions and search record, under a key made
+  of everything the page shows: its record, its tags, and the records, tags and
+  related lists of the papers it shows (its related papers and theirs, the papers
+  its note links and those linking to it).
+
+Reuse never changes the output: a result is reused only under the key of all
+it was made from, so a session's build is byte for byte a fresh one's (tested on
+random edits). What a build does not ask for is forgotten when it ends, so memory
+follows the archive, not the number of edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from .archive import RecordMemory
+from .catalog import Catalog, Paper
+from .incremental import digest
+from .records import note_references
+
+T = TypeVar("T")
+
+
+class Memo:
+    """Results by key, kept from one build to the next; what a finished build did not ask for is dropped."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[str, str], object] = {}
+        self._now: dict[tuple[str, str], object] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, kind: str, key: str, compute: Callable[[], T]) -> T:
+        slot = (kind, key)
+        if slot in self._now:
+            self.hits += 1
+            return self._now[slot]  # type: ignore[return-value]
+        if slot in self._last:
+            self.hits += 1
+            value = self._now[slot] = self._last.pop(slot)
+            return value  # type: ignore[return-value]
+        self.misses += 1
+        value = self._now[slot] = compute()
+        return value
+
+    def begin(self) -> None:
+        """A build starts: what the last one used (or, if it failed, everything known) is what may be reused."""
+        self._last.update(self._now)
+        self._now = {}
+        self.hits = self.misses = 0
+
+    def finish(self) -> None:
+        """A build finished: only what it used is kept."""
+        self._last, self._now = self._now, {}
+
+
+class Session:
+    """What one host process keeps between its builds."""
+
+    def __init__(self) -> None:
+        self.records = RecordMemory()
+        self.memo = Memo()
+
+    def record_key(self, paper: Paper) -> str:
+        """The digest of the paper's record: its file's, or (a record not read from the archive) its fields'."""
+        known = self.records.digests.get(paper.id)
+        return known if known is not None else digest(repr(paper.record))
+
+
+class Keys:
+    """For one catalog, the key of each paper's own facts, and of everything its page shows."""
+
+    def __init__(self, catalog: Catalog, session: Session, context: str) -> None:
+        self.catalog = catalog
+        self.context = context
+        self.own = {p.id: _own(p, session.record_key(p)) for p in catalog.papers}
+        self._of: dict[str, str] = {}
+
+    def shown(self, paper: Paper) -> str:
+        """The key of a paper's page: its own facts, and those of every paper it shows (related, their related, linked, linking)."""
+        return digest(self.context, self.own[paper.id], *(self.own[other] for other in sorted(self._shown_ids(paper))))
+
+    def of(self, paper: Paper) -> str:
+        """The key of what shows a paper alone (its ``<head>``, its search record, its list rows)."""
+        known = self._of.get(paper.id)
+        if known is None:
+            known = self._of[paper.id] = digest(self.context, self.own[paper.id])
+        return known
+
+    def _shown_ids(self, paper: Paper) -> set[str]:
+        by_id = self.catalog.by_id
+        ids = {r.id for r in paper.related}
+        for related in paper.related:
+            ids.update(r.id for r in by_id[related.id].related)
+        ids.update(target for target in note_references(paper.record.note) if target in by_id)
+        ids.update(paper.referenced_by)
+        ids.discard(paper.id)
+        return ids
+
+
+def _own(paper: Paper, record_key: str) -> str:
+    """A paper's record, tags, related papers (with scores and reasons) and referencing papers; each list counted, so none runs into the next."""
+    related = [part for r in paper.related for part in (r.id, repr(r.score), str(len(r.reasons)), *r.reasons)]
+    return digest(record_key, str(len(paper.tags)), *paper.tags, str(len(paper.related)), *related, str(len(paper.referenced_by)), *paper.referenced_by)
