@@ -8,6 +8,7 @@ prefix of the id itself would not (think of every title starting "Learning").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -48,8 +49,9 @@ def problems_in(count: int, folder: Path) -> str:
     return f"{plural(count, 'problem')} in {folder_name(folder)}"
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def shard(record_id: str) -> str:
-    """The folder a record lives in."""
+    """The folder a record lives in (remembered: every load asks it of every file)."""
     return hashlib.sha256(record_id.encode()).hexdigest()[:2]
 
 
@@ -623,17 +625,18 @@ class Archive:
             if not at_root:  # a README beside the shards is fine; a stray file among records is not
                 walk.problems.append(Problem(self.display(path), None, "is not a record (records are <shard>/<id>.yaml); move it out of the archive"))
             return
+        if path.suffix == ".yaml" and not at_root and path.parent.parent == self.root and path.parent.name == shard(path.stem):
+            walk.records.append(path)  # where it belongs (most files: checked first, without composing a message)
+            return
         home = self.display(self.path_for(path.stem))
         if path.suffix != ".yaml":
             walk.problems.append(Problem(self.display(path), None, f"a record file's name ends in .yaml, or it is not read: rename it to {home}"))
         elif at_root or path.parent.parent != self.root:
             walk.problems.append(Problem(self.display(path), None, f"records live at archive/<shard>/<id>.yaml: move it to {home}"))
-        elif path.parent.name != shard(path.stem):
+        else:
             walk.problems.append(
                 Problem(self.display(path), None, f"is in the wrong shard folder (the id {path.stem!r} belongs in {shard(path.stem)}/): move it to {home}")
             )
-        else:
-            walk.records.append(path)
 
     def _read(self, walk: _Walk) -> _Read:
         cwd = os.getcwd()

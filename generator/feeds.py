@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timezone
 
 import markdown
@@ -71,6 +71,10 @@ def _description(paper: Paper, catalog: Catalog, base: str) -> str:
         note = markdown.markdown(note_markdown(record.note, link_paper))
         parts.append(f"<p><strong>Curator's note:</strong></p>{note}")
     return "".join(parts)
+
+
+#: Makes one feed (``render_feed``'s arguments), or reuses it.
+RenderFeed = Callable[..., bytes]
 
 
 def render_feed(
@@ -147,11 +151,15 @@ def discovery_links(settings: Settings, tag: Tag | None = None) -> str:
     return "\n".join(links)
 
 
-def render_feeds(catalog: Catalog, settings: Settings, aliases: dict[str, str] | None = None) -> dict[str, bytes]:
-    """Every feed, keyed by its path on the site. Renamed tags keep a feed at their old path."""
+def render_feeds(catalog: Catalog, settings: Settings, aliases: dict[str, str] | None = None, make: RenderFeed | None = None) -> dict[str, bytes]:
+    """Every feed, keyed by its path on the site. Renamed tags keep a feed at their old path.
+
+    ``make`` makes one feed: ``render_feed``, or a host's reuse of it (``generator.session``).
+    """
+    make = make or render_feed
     rank = {paper.id: n for n, paper in enumerate(catalog.latest)}
     feeds = {
-        SITE_FEED: render_feed(
+        SITE_FEED: make(
             catalog.latest,
             catalog,
             settings,
@@ -167,7 +175,7 @@ def render_feeds(catalog: Catalog, settings: Settings, aliases: dict[str, str] |
         tag = catalog.tags[slug]
         formerly = f" (formerly {address})" if address != slug else ""
         latest = heapq.nsmallest(settings.feeds_items, catalog.by_tag.get(slug, []), key=lambda p: rank[p.id])
-        feeds[tag_feed_src(address)] = render_feed(
+        feeds[tag_feed_src(address)] = make(
             latest,
             catalog,
             settings,

@@ -162,7 +162,7 @@ def _row_authors(authors: Sequence[str]) -> str:
     return f'<span class="papers-row__authors" title="{html_text(listed_authors(authors))}">{html_text(short_authors(authors))}</span>'
 
 
-def paper_item(src: str, paper: Paper, catalog: Catalog, row: RowOf | None = None) -> str:
+def paper_item(src: str, paper: Paper, catalog: Catalog, row: Callable[[Paper, Catalog], str] | None = None) -> str:
     """One row of a list of papers (``paper_list``): title link, authors, published date, tags, the first sentence.
 
     Its size is bounded whatever the paper's (three authors, one sentence of about 200 characters),
@@ -186,8 +186,13 @@ def paper_row(paper: Paper, catalog: Catalog) -> str:
     return f'">{html_text(paper.title)}</a>{star}{line}{lead}</li>'
 
 
-#: Makes the part of a list row that is the same on every list: ``paper_row``, or a host's reuse of it.
-RowOf = Callable[[Paper, Catalog], str]
+def paper_rows(src: str, papers: Sequence[Paper], catalog: Catalog) -> str:
+    """The list of ``papers`` on the page ``src`` (``paper_list`` of ``paper_item``)."""
+    return paper_list([paper_item(src, p, catalog) for p in papers])
+
+
+#: Makes the list of papers of one page (``paper_rows``), or reuses it: a host's (``generator.session``).
+RowsOf = Callable[[str, Sequence[Paper], Catalog], str]
 
 
 def paper_list(items: Sequence[str]) -> str:
@@ -246,14 +251,14 @@ def paginated(
     settings: Settings,
     src_of: Callable[[int], str],
     head: Callable[[str, Pager], str],
-    row: RowOf | None = None,
+    rows: RowsOf | None = None,
 ) -> Iterator[tuple[str, str]]:
-    """The pages of a paginated list of papers: ``head`` then the items (``row``: see ``paper_item``) then the pager."""
+    """The pages of a paginated list of papers: ``head`` then the items (``rows``: see ``paper_rows``) then the pager."""
     for pager in pages_of(items, settings.per_page):
         src = src_of(pager.page)
         nav = pager_nav(src, pager, src_of)
         window = pager.window(items)
-        body = paper_list([paper_item(src, p, catalog, row) for p in window]) if window else "*No papers yet.*"
+        body = (rows or paper_rows)(src, window, catalog) if window else "*No papers yet.*"
         yield src, f"{head(src, pager)}\n{body}\n\n{nav}"
 
 
@@ -466,14 +471,14 @@ def paper_page(paper: Paper, catalog: Catalog) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def papers_index(catalog: Catalog, settings: Settings, row: RowOf | None = None) -> Iterator[tuple[str, str]]:
+def papers_index(catalog: Catalog, settings: Settings, rows: RowsOf | None = None) -> Iterator[tuple[str, str]]:
     def head(src: str, pager: Pager) -> str:
         title = "All papers" if pager.page == 1 else f"All papers, page {pager.page}"
         about = f"All {len(catalog.papers)} papers of {settings.site_name}, newest published first, with their authors and tags."
         browse = f"By [date]({rel(src, 'archive/index.md')}) · by [tag]({rel(src, 'tags/index.md')})."
         return front_matter(title, about) + f"# {title}\n\n{plural(len(catalog.papers))}, newest published first. {browse}\n"
 
-    yield from paginated(catalog.papers, catalog, settings, papers_src, head, row)
+    yield from paginated(catalog.papers, catalog, settings, papers_src, head, rows)
 
 
 def tags_overview(catalog: Catalog) -> str:
@@ -487,7 +492,7 @@ def tags_overview(catalog: Catalog) -> str:
     return front_matter("Tags", f"{count}, each with its own RSS feed.") + f"# Tags\n\n{count}.\n\n{table}\n"
 
 
-def tag_pages(catalog: Catalog, settings: Settings, tag: Tag, row: RowOf | None = None) -> Iterator[tuple[str, str]]:
+def tag_pages(catalog: Catalog, settings: Settings, tag: Tag, rows: RowsOf | None = None) -> Iterator[tuple[str, str]]:
     papers = catalog.by_tag.get(tag.slug, [])
     co = catalog.co_tags(tag.slug)  # once per tag, not once per page: a scan of the tag's papers
     months = charts.tag_months(catalog, tag)
@@ -507,10 +512,10 @@ def tag_pages(catalog: Catalog, settings: Settings, tag: Tag, row: RowOf | None 
                 lines.append("## Often tagged together\n\n" + charts.tag_companions(co, tag, lambda slug: href(src, tag_src(slug))))
         return "\n".join(lines)
 
-    yield from paginated(papers, catalog, settings, lambda page: tag_src(tag.slug, page), head, row)
+    yield from paginated(papers, catalog, settings, lambda page: tag_src(tag.slug, page), head, rows)
 
 
-def archive_pages(catalog: Catalog, settings: Settings, row: RowOf | None = None) -> Iterator[tuple[str, str]]:
+def archive_pages(catalog: Catalog, settings: Settings, rows: RowsOf | None = None) -> Iterator[tuple[str, str]]:
     """The archive by publication date: an overview of years and months, then a page per month (and one for undated papers)."""
     src = "archive/index.md"
     about = f"{plural(len(catalog.papers))} by the month they were published, newest first."
@@ -525,12 +530,12 @@ def archive_pages(catalog: Catalog, settings: Settings, row: RowOf | None = None
         lines.append(f"\n## Date unknown\n\n- [Undated papers]({rel(src, undated_src())}): {plural(len(catalog.undated))}")
     yield src, "\n".join(lines) + "\n"
     for (y, m), papers in catalog.by_month.items():
-        yield from _month_pages(catalog, settings, (y, m), papers, row)
+        yield from _month_pages(catalog, settings, (y, m), papers, rows)
     if catalog.undated:
-        yield from _month_pages(catalog, settings, None, catalog.undated, row)
+        yield from _month_pages(catalog, settings, None, catalog.undated, rows)
 
 
-def _month_pages(catalog: Catalog, settings: Settings, month: Month | None, papers: Sequence[Paper], row: RowOf | None = None) -> Iterator[tuple[str, str]]:
+def _month_pages(catalog: Catalog, settings: Settings, month: Month | None, papers: Sequence[Paper], rows: RowsOf | None = None) -> Iterator[tuple[str, str]]:
     name = month_text(month) if month else "Date unknown"
 
     def head(page_src: str, pager: Pager) -> str:
@@ -545,7 +550,7 @@ def _month_pages(catalog: Catalog, settings: Settings, month: Month | None, pape
         return front_matter(title, about) + f"# {title}\n\n{count} [All months]({rel(page_src, 'archive/index.md')})\n"
 
     src_of = (lambda page: month_src(*month, page)) if month else undated_src  # type: ignore[misc]
-    yield from paginated(papers, catalog, settings, src_of, head, row)
+    yield from paginated(papers, catalog, settings, src_of, head, rows)
 
 
 def home_page(catalog: Catalog, settings: Settings) -> str:
@@ -608,17 +613,17 @@ def alias_redirects(aliases: dict[str, str]) -> dict[str, bytes]:
     return {f"tags/{old}/index.html": redirect_html(f"../{new}/") for old, new in sorted(aliases.items())}
 
 
-def render_pages(catalog: Catalog, settings: Settings, page: Callable[[Paper, Catalog], str] = paper_page, row: RowOf | None = None) -> dict[str, str]:
+def render_pages(catalog: Catalog, settings: Settings, page: Callable[[Paper, Catalog], str] = paper_page, rows: RowsOf | None = None) -> dict[str, str]:
     """Every generated page, keyed by its path relative to ``docs/``.
 
-    ``page`` renders a paper's page and ``row`` the same part of its list rows
-    (``paper_row``): here, or a host reuses the last build's (``generator.session``).
+    ``page`` renders a paper's page and ``rows`` a page's list of papers: here,
+    or a host reuses the last build's (``generator.session``).
     """
     pages: dict[str, str] = {"index.md": home_page(catalog, settings), "tags/index.md": tags_overview(catalog)}
-    pages.update(papers_index(catalog, settings, row))
-    pages.update(archive_pages(catalog, settings, row))
+    pages.update(papers_index(catalog, settings, rows))
+    pages.update(archive_pages(catalog, settings, rows))
     for tag in catalog.used_tags:
-        pages.update(tag_pages(catalog, settings, tag, row))
+        pages.update(tag_pages(catalog, settings, tag, rows))
     for paper in catalog.papers:
         pages[paper_src(paper.id)] = page(paper, catalog)
     return pages

@@ -152,6 +152,8 @@ NOTE_LINK_RE = re.compile(r"\[\[(.+?)\]\]")
 
 def note_references(note: str) -> list[str]:
     """Ids a curator's note links to with ``[[paper-id]]``, in order, once each."""
+    if "[[" not in note:  # most notes (and every empty one): asked of every paper on every build
+        return []
     return list(dict.fromkeys(target.strip() for target in NOTE_LINK_RE.findall(note)))
 
 

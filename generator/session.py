@@ -20,7 +20,7 @@ follows the archive, not the number of edits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from .archive import RecordMemory
@@ -35,12 +35,12 @@ class Memo:
     """Results by key, kept from one build to the next; what a finished build did not ask for is dropped."""
 
     def __init__(self) -> None:
-        self._last: dict[tuple[str, str], object] = {}
-        self._now: dict[tuple[str, str], object] = {}
+        self._last: dict[tuple[str, Hashable], object] = {}
+        self._now: dict[tuple[str, Hashable], object] = {}
         self.hits = 0
         self.misses = 0
 
-    def get(self, kind: str, key: str, compute: Callable[[], T]) -> T:
+    def get(self, kind: str, key: Hashable, compute: Callable[[], T]) -> T:
         slot = (kind, key)
         if slot in self._now:
             self.hits += 1
@@ -70,6 +70,16 @@ class Session:
     def __init__(self) -> None:
         self.records = RecordMemory()
         self.memo = Memo()
+        #: Each paper's facts at the last build, and their digest: a paper whose facts are the same keeps its digest (the very string).
+        self.facts: dict[str, tuple[tuple, str]] = {}
+
+    def fact_digest(self, paper_id: str, facts: tuple) -> str:
+        known = self.facts.get(paper_id)
+        if known is not None and known[0] == facts:
+            return known[1]
+        value = digest(repr(facts))
+        self.facts[paper_id] = (facts, value)
+        return value
 
     def record_key(self, paper: Paper) -> str:
         """The digest of the paper's record: its file's, or (a record not read from the archive) its fields'."""
@@ -78,24 +88,30 @@ class Session:
 
 
 class Keys:
-    """For one catalog, the key of each paper's own facts, and of everything its page shows."""
+    """For one catalog, the key of each paper's own facts, and of everything its page shows.
+
+    A paper's own facts are digested only when they differ from the last build's
+    (``Session.fact_digest``): otherwise its digest is the very same string, whose
+    hash Python keeps, so a key of thirty of them costs little to look up.
+    """
 
     def __init__(self, catalog: Catalog, session: Session, context: str) -> None:
         self.catalog = catalog
         self.context = context
-        self.own = {p.id: _own(p, session.record_key(p)) for p in catalog.papers}
-        self._of: dict[str, str] = {}
+        self.own = {p.id: session.fact_digest(p.id, _own(p, session.record_key(p))) for p in catalog.papers}
+        session.facts = {paper_id: session.facts[paper_id] for paper_id in self.own}  # a deleted paper's are forgotten
+        self._shown: dict[str, Hashable] = {}
 
-    def shown(self, paper: Paper) -> str:
+    def shown(self, paper: Paper) -> Hashable:
         """The key of a paper's page: its own facts, and those of every paper it shows (related, their related, linked, linking)."""
-        return digest(self.context, self.own[paper.id], *(self.own[other] for other in sorted(self._shown_ids(paper))))
-
-    def of(self, paper: Paper) -> str:
-        """The key of what shows a paper alone (its ``<head>``, its search record, its list rows)."""
-        known = self._of.get(paper.id)
+        known = self._shown.get(paper.id)
         if known is None:
-            known = self._of[paper.id] = digest(self.context, self.own[paper.id])
+            known = self._shown[paper.id] = (self.context, self.own[paper.id], tuple(self.own[other] for other in sorted(self._shown_ids(paper))))
         return known
+
+    def of(self, paper: Paper) -> Hashable:
+        """The key of what shows a paper alone (its ``<head>``, its search record, its list rows)."""
+        return (self.context, self.own[paper.id])
 
     def _shown_ids(self, paper: Paper) -> set[str]:
         by_id = self.catalog.by_id
@@ -108,7 +124,7 @@ class Keys:
         return ids
 
 
-def _own(paper: Paper, record_key: str) -> str:
-    """A paper's record, tags, related papers (with scores and reasons) and referencing papers; each list counted, so none runs into the next."""
-    related = [part for r in paper.related for part in (r.id, repr(r.score), str(len(r.reasons)), *r.reasons)]
-    return digest(record_key, str(len(paper.tags)), *paper.tags, str(len(paper.related)), *related, str(len(paper.referenced_by)), *paper.referenced_by)
+def _own(paper: Paper, record_key: str) -> tuple:
+    """A paper's record, tags, related papers (with scores and reasons) and referencing papers."""
+    related = tuple((r.id, r.score, r.reasons) for r in paper.related)
+    return (paper.id, record_key, tuple(paper.tags), related, tuple(paper.referenced_by))

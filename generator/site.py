@@ -6,7 +6,7 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +15,12 @@ from .archive import Archive, problems_in
 from .catalog import Catalog, Paper, Tag, curated_tags, new_catalog
 from .config import Settings
 from .errors import Problem, ProblemsError
-from .feeds import render_feeds
+from .feeds import RenderFeed, render_feed, render_feeds
 from .incremental import digest
 from .metadata import paper_head
-from .pages import RowOf, alias_redirects, paper_page, paper_row, paper_src, render_pages
+from .pages import RowsOf, alias_redirects, paper_item, paper_list, paper_page, paper_row, paper_src, render_pages
 from .records import Record, note_references
-from .related import TAG_WEIGHT, Related, cache_key, cached_related, document
+from .related import Document, Related, cached_related, document
 from .search import RecordOf, paper_record
 from .session import Keys, Session
 from .tagger import tag_records
@@ -111,13 +111,13 @@ def build_catalog(
         raise ProblemsError(problems, problems_in(len(problems), settings.archive))
     tags = {slug: Tag(rule.slug, rule.name, rule.description) for slug, rule in taxonomy.rules.items()}
     names = {slug: tag.name for slug, tag in tags.items()}
-    docs = [document(p.id, p.record.title, p.record.abstract, p.tags, p.record.authors) for p in papers]
+    docs = [_document(p, session) for p in papers]
     with timed(timings, "related"):
 
         def relate() -> dict[str, list[Related]]:
             return cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)[0]
 
-        related = relate() if session is None else session.memo.get("related", cache_key(docs, settings.related_count, TAG_WEIGHT, names), relate)
+        related = relate() if session is None else session.memo.get("related", (settings.related_count, tuple(sorted(names.items())), tuple(docs)), relate)
     for paper in papers:
         paper.related = related.get(paper.id, [])
     catalog = new_catalog(papers, tags)
@@ -128,12 +128,19 @@ def build_catalog(
     return catalog
 
 
-def _tagging_key(records: list[Record], curated: list[tuple[list[str], list[str]]], settings: Settings) -> str:
+def _tagging_key(records: list[Record], curated: list[tuple[list[str], list[str]]], settings: Settings) -> Hashable:
     """Everything the automatic tags depend on: the taxonomy, the training set, and each record's title, abstract and corrections."""
-    parts = [settings.taxonomy.read_bytes(), settings.training.read_bytes()]
-    for record, (add, remove) in zip(records, curated, strict=True):
-        parts += [record.id, record.title, record.abstract, ",".join(add), ",".join(remove)]
-    return digest(*parts)
+    rows = tuple((r.id, r.title, r.abstract, tuple(add), tuple(remove)) for r, (add, remove) in zip(records, curated, strict=True))
+    return (settings.taxonomy.read_bytes(), settings.training.read_bytes(), rows)
+
+
+def _document(paper: Paper, session: Session | None) -> Document:
+    """What related papers are computed from; under a session, the last build's while the paper's record and tags are the same."""
+
+    def make() -> Document:
+        return document(paper.id, paper.record.title, paper.record.abstract, paper.tags, paper.record.authors)
+
+    return make() if session is None else session.memo.get("document", (session.record_key(paper), tuple(paper.tags)), make)
 
 
 def export_rows(catalog: Catalog, site_url: str) -> list[dict]:
@@ -196,7 +203,7 @@ def generate(
     with timed(timings, "read"):
         if records is None:
             records = archive.load()
-        taxonomy = load_taxonomy(settings.taxonomy)
+        taxonomy = _taxonomy(settings, session)
     catalog = build_catalog(records, settings, taxonomy, archive.locate, usable_cache_dir(settings.cache_dir, log), timings, session)
     keys = Keys(catalog, session, _context(settings, catalog)) if session is not None else None
     with timed(timings, "pages"):
@@ -205,7 +212,7 @@ def generate(
     heads = {}
     if feeds:
         with timed(timings, "feeds"):
-            files.update(render_feeds(catalog, settings, taxonomy.aliases))
+            files.update(render_feeds(catalog, settings, taxonomy.aliases, _reused_feed(session, keys) if session and keys else None))
         with timed(timings, "metadata"):
             base = settings.require_site_url()
             head = (lambda p: paper_head(p, catalog, base)) if session is None or keys is None else _reused_head(session, keys, catalog, base)
@@ -220,8 +227,8 @@ def _context(settings: Settings, catalog: Catalog) -> str:
     return digest(repr(settings), *tags)
 
 
-def _reused_renderers(session: Session, keys: Keys) -> tuple[Callable[[Paper, Catalog], str], RowOf]:
-    """A paper's page and list row, reused from the last build when nothing they show changed."""
+def _reused_renderers(session: Session, keys: Keys) -> tuple[Callable[[Paper, Catalog], str], RowsOf]:
+    """A paper's page, and a page's list of papers (or, when its papers moved, each paper's row), reused where nothing they show changed."""
 
     def page(paper: Paper, catalog: Catalog) -> str:
         return session.memo.get("page", keys.shown(paper), lambda: paper_page(paper, catalog))
@@ -229,7 +236,29 @@ def _reused_renderers(session: Session, keys: Keys) -> tuple[Callable[[Paper, Ca
     def row(paper: Paper, catalog: Catalog) -> str:
         return session.memo.get("row", keys.of(paper), lambda: paper_row(paper, catalog))
 
-    return page, row
+    def rows(src: str, papers: Sequence[Paper], catalog: Catalog) -> str:
+        key = (src, tuple(keys.of(p) for p in papers))
+        return session.memo.get("rows", key, lambda: paper_list([paper_item(src, p, catalog, row) for p in papers]))
+
+    return page, rows
+
+
+def _taxonomy(settings: Settings, session: Session | None) -> Taxonomy:
+    """The taxonomy; under a session, the last build's while its file's bytes are the same (its rules compile hundreds of patterns)."""
+    if session is None:
+        return load_taxonomy(settings.taxonomy)
+    return session.memo.get("taxonomy", (str(settings.taxonomy), settings.taxonomy.read_bytes()), lambda: load_taxonomy(settings.taxonomy))
+
+
+def _reused_feed(session: Session, keys: Keys) -> RenderFeed:
+    """A feed, reused while its settings, its papers and what their items show (linked papers' titles) are the same."""
+
+    def feed(papers: Sequence[Paper], catalog: Catalog, settings: Settings, **named: str) -> bytes:
+        shown = tuple(keys.shown(p) for p in papers[: settings.feeds_items])
+        key = (tuple(sorted(named.items())), shown, None if shown else catalog.newest_date)
+        return session.memo.get("feed", key, lambda: render_feed(papers, catalog, settings, **named))
+
+    return feed
 
 
 def _reused_search_record(session: Session, keys: Keys) -> RecordOf:
@@ -241,7 +270,7 @@ def _reused_search_record(session: Session, keys: Keys) -> RecordOf:
 
 def _reused_head(session: Session, keys: Keys, catalog: Catalog, base: str) -> Callable[[Paper], str]:
     def head(paper: Paper) -> str:
-        return session.memo.get("head", digest(base, keys.of(paper)), lambda: paper_head(paper, catalog, base))
+        return session.memo.get("head", (base, keys.of(paper)), lambda: paper_head(paper, catalog, base))
 
     return head
 
