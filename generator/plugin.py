@@ -43,7 +43,7 @@ from .errors import PapersError
 from .feeds import discovery_links, midnight
 from .incremental import Manifest, digest, folder_state, load, manifest_path
 from .search import HandPage, Indexer, IndexingStopped, IndexStats
-from .serve import STATUS_FILE, problem_banner
+from .serve import STATUS_FILE, Watcher, problem_banner
 from .session import Session
 from .site import OutputLock, Site, generate, usable_cache_dir
 
@@ -195,6 +195,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     session: Session | None = None
     #: Under `mkdocs serve`: the last build's search index, being published while the pages are served.
     publisher: _Publisher | None = None
+    #: Under `mkdocs serve`: what tells MkDocs the archive changed.
+    watcher: Watcher | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.incremental = dirty or command == "serve"
@@ -211,6 +213,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         options = dict(self.config)
         options.update(site_url=config.site_url or "", site_name=config.site_name, site_description=config.site_description or "")
         _hear_the_cache()
+        self._stop_indexing()  # a rebuild under `mkdocs serve` while the last one still indexes: its threads would slow this one
         self.problem = None
         try:
             self.settings = Settings.from_mapping(options, Path(config.config_file_path).resolve().parent)
@@ -224,15 +227,13 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         except OSError as exc:  # a cache or output path that is a folder, a full disk…
             raise PluginError(f"papers: {exc.filename or ''}: {exc.strerror}") from exc
         self._pin_build_date()
-        _t = __import__("time").perf_counter()
-        self._stop_indexing()  # a rebuild under `mkdocs serve` while the last one still indexes
         self.manifest = self._manifest(config)
         self.hand_pages = []
         # The papers are indexed for search while MkDocs renders; on_post_build adds hand-written pages.
         # After serve's first build, MkDocs renders little: the indexer writes its records on its own thread.
         cache = usable_cache_dir(self.settings.cache_dir, log)
-        _t = __import__("time").perf_counter()
-        self.indexer = Indexer(self.site.catalog, cache, record_of=self.site.search_record, defer=self.finished is not None)
+        sources = self.session.search_sources if self.session is not None else None
+        self.indexer = Indexer(self.site.catalog, cache, record_of=self.site.search_record, defer=self.finished is not None, sources=sources)
         stages = {**self.site.timings, "search records": self.indexer.busy}
         log.info("%d papers; seconds spent on %s", len(self.site.catalog.papers), ", ".join(f"{stage} {sec:.1f}" for stage, sec in stages.items()))
         return config
@@ -286,7 +287,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
                 log.info("docs/%s is hand-written: it replaces the generated one", src_uri)
                 continue
             file = _Output.generated(config, src_uri, content=content)
-            file.changed = self.manifest.changed(src_uri, digest(content, self.site.heads.get(src_uri, "")), Path(file.abs_dest_path))
+            file.changed = self.manifest.changed(src_uri, self._digest(content, self.site.heads.get(src_uri, "")), Path(file.abs_dest_path))
             files.append(file)
         if self.incremental:
             # Hand-written pages are few, and searched from their rendered HTML: always rendered.
@@ -294,6 +295,12 @@ class PapersPlugin(BasePlugin[PapersConfig]):
                 if file.generated_by is None:
                     file.is_modified = _always_modified  # type: ignore[method-assign]
         return files
+
+    def _digest(self, content: str | bytes, head: str) -> str:
+        """An output's digest; under serve, remembered by the very strings a reused page is made of (Python keeps their hashes)."""
+        if self.session is None:
+            return digest(content, head)
+        return self.session.memo.get("digest", (content, head), lambda: digest(content, head))
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.file.generated_by is None:  # hand-written (About…): searched as a page; papers have their own records
@@ -317,8 +324,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         site_dir, manifest = Path(config.site_dir), self.manifest
         published = manifest.search if self.incremental else None
         try:
-            if self.serving:
-                # The pages are served as soon as they are written; the search index follows
+            if self.serving and self.finished is not None:
+                # A rebuild's pages are served as soon as they are written; the search index follows
                 # (the last one stays served until then), so an edit never waits for Pagefind.
                 self.publisher = _Publisher(indexer, site_dir, self.hand_pages, published)
             else:
@@ -362,12 +369,24 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         self._unlock()
 
     def on_shutdown(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
         self._stop_indexing()
+        if self.session is not None:
+            self.session.close()
         self._unlock()
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder) -> LiveReloadServer:
-        # Archive edits (and taxonomy edits) rebuild the site; nothing we write is watched.
-        for path in (self.settings.archive, self.settings.taxonomy):
-            if path.exists():
-                server.watch(str(path))
+        # Archive edits (and taxonomy edits) rebuild the site; nothing we write is watched. They are
+        # watched by the system's notifications, which touch a file MkDocs polls (``generator.serve``).
+        paths = [path for path in (self.settings.archive, self.settings.taxonomy) if path.exists()]
+        cache = usable_cache_dir(self.settings.cache_dir, log)
+        try:
+            self.watcher = Watcher(paths, cache / "serve" / "changed") if cache is not None else None
+        except OSError as exc:  # no notifications here (a limit on inotify watches…): MkDocs polls the archive itself
+            log.info("papers: the archive is polled for changes (%s)", exc)
+            self.watcher = None
+        for path in [self.watcher.trigger.parent] if self.watcher is not None else paths:
+            server.watch(str(path))
         return server

@@ -287,6 +287,24 @@ class Processes:
                     process.kill()
 
 
+@dataclass
+class Source:
+    """A shard's records as files, kept by a host that builds again and again (``mkdocs serve``): an edit rewrites its own record only."""
+
+    folder: Path
+    records: dict[str, str]
+
+    def update(self, shard: Shard) -> None:
+        for path, html in shard.records.items():
+            if self.records.get(path) != html:
+                target = self.folder / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(html, encoding="utf-8")
+        for path in self.records.keys() - shard.records.keys():
+            (self.folder / path).unlink(missing_ok=True)
+        self.records = dict(shard.records)
+
+
 def run_pagefind(name: str, source: Path, output: Path, running: Processes | None = None, *, background: bool = False) -> None:
     """Index the records in ``source`` into ``output`` with Pagefind's CLI.
 
@@ -371,6 +389,7 @@ class Indexer:
         limit: int = SHARD_PAPERS,
         record_of: RecordOf | None = None,
         defer: bool = False,
+        sources: dict[str, Source] | None = None,
     ) -> None:
         self.catalog = catalog
         self.shards = plan_shards(catalog, limit=limit, record_of=record_of)
@@ -390,6 +409,8 @@ class Indexer:
         self._outputs = {shard.name: self.store / shard.digest(self.version) for shard in self.shards}
         todo = [(shard, output) for shard in self.shards if not _cached(output := self._outputs[shard.name])]
         self._sources: list[Path] = []
+        #: A host's record folders, kept from build to build and brought up to date (see ``Source``); None: each build writes its own.
+        self._kept = sources
         written = [] if defer else [(shard, self._write(shard), output) for shard, output in todo]
         self.busy = time.perf_counter() - start
         self.reindexed = len(todo)
@@ -397,8 +418,15 @@ class Indexer:
         self._thread.start()
 
     def _write(self, shard: Shard) -> Path:
+        kept = self._kept.get(shard.name) if self._kept is not None else None
+        if kept is not None and kept.folder.is_dir():
+            kept.update(shard)
+            return kept.folder
         source = write_records(shard)
-        self._sources.append(source)
+        if self._kept is not None:
+            self._kept[shard.name] = Source(source, dict(shard.records))
+        else:
+            self._sources.append(source)
         return source
 
     def _output(self, shard: Shard) -> Path:

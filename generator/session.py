@@ -20,6 +20,7 @@ follows the archive, not the number of edits.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -27,6 +28,7 @@ from .archive import RecordMemory
 from .catalog import Catalog, Paper
 from .incremental import digest
 from .records import note_references
+from .search import Source
 
 T = TypeVar("T")
 
@@ -72,6 +74,14 @@ class Session:
         self.memo = Memo()
         #: Each paper's facts at the last build, and their digest: a paper whose facts are the same keeps its digest (the very string).
         self.facts: dict[str, tuple[tuple, str]] = {}
+        #: Each search shard's records as files, for Pagefind: an edit rewrites one file, not the shard's thousands.
+        self.search_sources: dict[str, Source] = {}
+
+    def close(self) -> None:
+        """Remove what the session keeps on disk (the search records' folders)."""
+        for source in self.search_sources.values():
+            shutil.rmtree(source.folder, ignore_errors=True)
+        self.search_sources = {}
 
     def fact_digest(self, paper_id: str, facts: tuple) -> str:
         known = self.facts.get(paper_id)

@@ -62,6 +62,8 @@ def _by_id(record_id: str, key: str, item: str | None = None) -> tuple[str, int 
 
 def resolve_curated(record: Record, taxonomy: Taxonomy, locate: Locate, problems: list[Problem]) -> tuple[list[str], list[str]]:
     """The record's tags_add and tags_remove with renamed tags resolved; unknown tags are problems."""
+    if not record.tags_add and not record.tags_remove:  # most records
+        return [], []
     resolved: list[list[str]] = []
     for key, slugs in (("tags_add", record.tags_add), ("tags_remove", record.tags_remove)):
         current = []
