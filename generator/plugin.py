@@ -45,6 +45,7 @@ from .incremental import Manifest, digest, folder_state, load, manifest_path
 from .search import HandPage, Indexer, IndexingStopped, IndexStats
 from .serve import STATUS_FILE, Watcher, problem_banner
 from .session import Session
+from .session import log as session_log
 from .site import OutputLock, Site, generate, usable_cache_dir
 
 log = logging.getLogger("mkdocs.plugins.papers")
@@ -60,9 +61,10 @@ class _ToMkDocs(logging.Handler):
 
 
 def _hear_the_cache() -> None:
-    if not any(isinstance(handler, _ToMkDocs) for handler in cache_log.handlers):
-        cache_log.addHandler(_ToMkDocs())
-        cache_log.setLevel(logging.INFO)
+    for logger in (cache_log, session_log):
+        if not any(isinstance(handler, _ToMkDocs) for handler in logger.handlers):
+            logger.addHandler(_ToMkDocs())
+            logger.setLevel(logging.INFO)
 
 
 class PapersConfig(base.Config):
@@ -361,6 +363,10 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             manifest.save(manifest_path(cache, site_dir))
         if self.session is not None:  # what this build used is what the next may reuse
             self.session.memo.finish()
+            # From now on an edit shows at once, with the last build's tags and related papers where they must be
+            # computed anew; a thread computes them, and the watcher's poke builds again with them.
+            self.session.provisional = self.watcher is not None
+            self.session.on_ready = self.watcher.poke if self.watcher is not None else None
         if self.incremental:
             log.info("incremental build: %d of %d generated pages and files written, %d removed", manifest.rewritten, len(manifest.current), len(stale))
 

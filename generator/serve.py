@@ -73,9 +73,13 @@ class Watcher(FileSystemEventHandler):
             return
         paths = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")]
         if any(path and self._wanted(Path(path).resolve()) for path in paths):
-            with self._lock:
-                self._count += 1
-                self.trigger.write_text(str(self._count), encoding="utf-8")
+            self.poke()
+
+    def poke(self) -> None:
+        """Have MkDocs build again (it polls ``trigger``)."""
+        with self._lock:
+            self._count += 1
+            self.trigger.write_text(str(self._count), encoding="utf-8")
 
     def _wanted(self, path: Path) -> bool:
         if path == self.trigger:

@@ -20,7 +20,9 @@ follows the archive, not the number of edits.
 
 from __future__ import annotations
 
+import logging
 import shutil
+import threading
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -31,6 +33,11 @@ from .records import note_references
 from .search import Source
 
 T = TypeVar("T")
+
+
+_MISSING = object()
+#: What a session says (a host shows it: the MkDocs plugin forwards it to MkDocs' log).
+log = logging.getLogger("papers.session")
 
 
 class Memo:
@@ -55,6 +62,9 @@ class Memo:
         value = self._now[slot] = compute()
         return value
 
+    def has(self, kind: str, key: Hashable) -> bool:
+        return (kind, key) in self._now or (kind, key) in self._last
+
     def begin(self) -> None:
         """A build starts: what the last one used (or, if it failed, everything known) is what may be reused."""
         self._last.update(self._now)
@@ -72,10 +82,57 @@ class Session:
     def __init__(self) -> None:
         self.records = RecordMemory()
         self.memo = Memo()
+        #: Whether a build may show provisional tags and related papers while the exact ones are computed on a thread
+        #: (serve, after its first build); ``on_ready`` is called when they are, to build again.
+        self.provisional = False
+        self.on_ready: Callable[[], None] | None = None
+        #: Each paper's final tags and related papers as the last build showed them.
+        self.last_tags: dict[str, list[str]] = {}
+        self.last_related: dict[str, list] = {}
+        self._ready: dict[tuple[str, Hashable], object] = {}
+        self._wanted: Callable[[], dict[tuple[str, Hashable], object]] | None = None
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
         #: Each paper's facts at the last build, and their digest: a paper whose facts are the same keeps its digest (the very string).
         self.facts: dict[str, tuple[tuple, str]] = {}
         #: Each search shard's records as files, for Pagefind: an edit rewrites one file, not the shard's thousands.
         self.search_sources: dict[str, Source] = {}
+
+    def exact(self, kind: str, key: Hashable, compute: Callable[[], T]) -> T | None:
+        """The result under ``key``: the last build's, the thread's, or computed now; None when provisional and not known."""
+        with self._lock:
+            ready = self._ready.pop((kind, key), _MISSING)
+        if ready is not _MISSING:
+            return self.memo.get(kind, key, lambda: ready)  # type: ignore[return-value]
+        if self.memo.has(kind, key) or not self.provisional:
+            return self.memo.get(kind, key, compute)
+        return None
+
+    def follow_up(self, job: Callable[[], dict[tuple[str, Hashable], object]]) -> None:
+        """Run ``job`` (the exact results, by memo slot) on a thread, then ``on_ready``; only the latest job wanted runs."""
+        with self._lock:
+            self._wanted = job
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="papers-exact", daemon=True)
+                self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                job, self._wanted = self._wanted, None
+                if job is None:
+                    self._worker = None
+                    return
+            try:
+                results = job()
+            except Exception as exc:  # said; the next build asks again
+                log.warning("papers: tags and related papers could not be computed: %s", exc)
+                continue
+            with self._lock:
+                self._ready = results
+                latest = self._wanted is None
+            if latest and self.on_ready is not None:
+                self.on_ready()
 
     def close(self) -> None:
         """Remove what the session keeps on disk (the search records' folders)."""

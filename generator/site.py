@@ -96,12 +96,12 @@ def build_catalog(
     ids = {r.id for r in records}
     papers = []
     curated = [resolve_curated(record, taxonomy, locate, problems) for record in records]
+    related_known = True
     with timed(timings, "tags"):
-
-        def tag() -> list[list[str]]:
-            return tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
-
-        automatic_tags = tag() if session is None else session.memo.get("tags", _tagging_key(records, curated, settings), tag)
+        automatic_tags = _automatic_tags(records, curated, settings, taxonomy, cache_dir, session)
+    if automatic_tags is None:  # under serve, while the exact ones are computed on a thread
+        automatic_tags = _provisional_tags(records, session)
+        related_known = False
     for record, automatic, (add, remove) in zip(records, automatic_tags, curated, strict=True):
         papers.append(Paper(record, curated_tags(record, automatic, add=add, remove=remove)))
         for target in note_references(record.note):
@@ -113,13 +113,15 @@ def build_catalog(
         raise ProblemsError(problems, problems_in(len(problems), settings.archive))
     tags = {slug: Tag(rule.slug, rule.name, rule.description) for slug, rule in taxonomy.rules.items()}
     names = {slug: tag.name for slug, tag in tags.items()}
-    docs = [_document(p, session) for p in papers]
     with timed(timings, "related"):
-
-        def relate() -> dict[str, list[Related]]:
-            return cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)[0]
-
-        related = relate() if session is None else session.memo.get("related", (settings.related_count, tuple(sorted(names.items())), tuple(docs)), relate)
+        related = _related(papers, settings, names, cache_dir, session) if related_known else None
+    if session is not None:
+        if related is None:  # under serve, while the exact ones are computed on a thread: the last build's, for the papers still here
+            related = {p.id: [r for r in session.last_related.get(p.id, []) if r.id in ids] for p in papers}
+            session.follow_up(lambda: _exact(records, curated, settings, taxonomy, cache_dir, names))
+        session.last_tags = {p.id: p.tags for p in papers}
+        session.last_related = related
+    assert related is not None
     for paper in papers:
         paper.related = related.get(paper.id, [])
     catalog = new_catalog(papers, tags)
@@ -128,6 +130,50 @@ def build_catalog(
             if target != paper.id:
                 catalog.by_id[target].referenced_by.append(paper.id)
     return catalog
+
+
+def _automatic_tags(
+    records: list[Record], curated: list[tuple[list[str], list[str]]], settings: Settings, taxonomy: Taxonomy, cache_dir: Path | None, session: Session | None
+) -> list[list[str]] | None:
+    """Each record's automatic tags; None under a provisional session (serve) when they must be computed anew."""
+
+    def tag() -> list[list[str]]:
+        return tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
+
+    return tag() if session is None else session.exact("tags", _tagging_key(records, curated, settings), tag)
+
+
+def _provisional_tags(records: list[Record], session: Session | None) -> list[list[str]]:
+    """While the exact tags are computed: each record's final tags of the last build (a new record's: none); its curated ones apply on top."""
+    assert session is not None
+    return [session.last_tags.get(r.id, []) for r in records]
+
+
+def _related_key(settings: Settings, names: dict[str, str], docs: list[Document]) -> Hashable:
+    return (settings.related_count, tuple(sorted(names.items())), tuple(docs))
+
+
+def _related(
+    papers: list[Paper], settings: Settings, names: dict[str, str], cache_dir: Path | None, session: Session | None
+) -> dict[str, list[Related]] | None:
+    """Each paper's related papers; None under a provisional session (serve) when they must be computed anew."""
+    docs = [_document(p, session) for p in papers]
+
+    def relate() -> dict[str, list[Related]]:
+        return cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)[0]
+
+    return relate() if session is None else session.exact("related", _related_key(settings, names, docs), relate)
+
+
+def _exact(
+    records: list[Record], curated: list[tuple[list[str], list[str]]], settings: Settings, taxonomy: Taxonomy, cache_dir: Path | None, names: dict[str, str]
+) -> dict[tuple[str, Hashable], object]:
+    """The exact automatic tags and related papers of ``records``, under the keys a build looks them up by (``Session.follow_up``)."""
+    automatic = tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
+    papers = [Paper(r, curated_tags(r, a, add=add, remove=remove)) for r, a, (add, remove) in zip(records, automatic, curated, strict=True)]
+    docs = [_document(p, None) for p in papers]
+    related = cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)[0]
+    return {("tags", _tagging_key(records, curated, settings)): automatic, ("related", _related_key(settings, names, docs)): related}
 
 
 def _tagging_key(records: list[Record], curated: list[tuple[list[str], list[str]]], settings: Settings) -> Hashable:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, small_training_set
 
+from generator import site
 from generator.archive import Archive
 from generator.config import Settings
 from generator.search import plan_shards
@@ -105,3 +107,26 @@ def test_a_record_is_read_again_only_when_its_file_changed(small: tuple[Settings
     assert edited[path.stem].note == "Now with a note." and edited[path.stem] is not first[path.stem]
     assert all(edited[i] is first[i] for i in first if i != path.stem)
     assert session.records.digests.keys() == first.keys()
+
+
+def test_under_serve_a_tag_shows_at_once_and_the_exact_build_follows(small: tuple[Settings, list[Path]], monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, _ = small
+    trained_in: list[str] = []
+    tag_records = site.tag_records
+    monkeypatch.setattr(site, "tag_records", lambda *args: trained_in.append(threading.current_thread().name) or tag_records(*args))
+    session = Session()
+    generate(settings, session=session)
+    session.memo.finish()
+    ready = threading.Event()
+    session.provisional, session.on_ready = True, ready.set
+    record = sorted(settings.archive.rglob("*.yaml"))[3]
+    record.write_text(re.sub(r"(?m)^tags_add: .*$", "tags_add: [surveys]", record.read_text(encoding="utf-8")), encoding="utf-8")
+    trained_in.clear()
+    at_once = generate(settings, session=session)  # the model is trained again on a thread meanwhile
+    session.memo.finish()
+    assert "surveys" in at_once.catalog.by_id[record.stem].tags
+    assert threading.current_thread().name not in trained_in  # the build did not wait for the training
+    assert ready.wait(120)
+    exact = generate(settings, session=session)
+    session.memo.finish()
+    assert outputs(exact) == outputs(generate(settings))
