@@ -20,6 +20,7 @@ and asks which outputs changed.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -72,11 +73,12 @@ class Manifest:
         #: What the folder's search index holds (shard -> cache entry), kept up to date as shards are published.
         self.search: dict[str, str] = dict(search or {}) if self.known else {}
 
-    def changed(self, source: str, content_digest: str, destination: Path) -> bool:
-        """Record ``source``'s output for this build; whether it must be written again."""
-        self.current[source] = [content_digest, destination.as_posix()]
+    def changed(self, source: str, content_digest: str, destination: str | Path) -> bool:
+        """Record ``source``'s output (to the file ``destination``) for this build; whether it must be written again."""
+        destination = destination if isinstance(destination, str) else destination.as_posix()
+        self.current[source] = [content_digest, destination]
         known = self.previous.get(source)
-        again = known is None or known[0] != content_digest or known[1] != destination.as_posix() or not destination.is_file()
+        again = known is None or known[0] != content_digest or known[1] != destination or not os.path.isfile(destination)
         self.rewritten += again
         return again
 

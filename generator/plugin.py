@@ -284,12 +284,15 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         generated: dict[str, str | bytes] = {**self.site.pages, **self.site.files}
         assert self.manifest is not None
+        hand_written = {file.src_uri for file in files}
+        site_dir = os.path.abspath(config.site_dir)
         for src_uri, content in generated.items():
-            if files.get_file_from_path(src_uri) is not None:
+            if src_uri in hand_written:
                 log.info("docs/%s is hand-written: it replaces the generated one", src_uri)
                 continue
             file = _Output.generated(config, src_uri, content=content)
-            file.changed = self.manifest.changed(src_uri, self._digest(content, self.site.heads.get(src_uri, "")), Path(file.abs_dest_path))
+            destination = f"{site_dir}/{file.dest_uri}"  # the file's abs_dest_path, without normalising 10,000 paths
+            file.changed = self.manifest.changed(src_uri, self._digest(content, self.site.heads.get(src_uri, "")), destination)
             files.append(file)
         if self.incremental:
             # Hand-written pages are few, and searched from their rendered HTML: always rendered.

@@ -170,25 +170,25 @@ class Keys:
         self._shown: dict[str, Hashable] = {}
 
     def shown(self, paper: Paper) -> Hashable:
-        """The key of a paper's page: its own facts, and those of every paper it shows (related, their related, linked, linking)."""
+        """The key of a paper's page: its own facts, and those of every paper it shows (related, their related, linked, linking).
+
+        In the order the page shows them: that order is itself in the facts of the paper
+        and of its related papers, so no set or sort is needed.
+        """
         known = self._shown.get(paper.id)
         if known is None:
-            known = self._shown[paper.id] = (self.context, self.own[paper.id], tuple(self.own[other] for other in sorted(self._shown_ids(paper))))
+            own, by_id = self.own, self.catalog.by_id
+            parts = [own[r.id] for r in paper.related]
+            for related in paper.related:
+                parts += [own[r.id] for r in by_id[related.id].related]
+            parts += [own[target] for target in note_references(paper.record.note) if target in own]
+            parts += [own[other] for other in paper.referenced_by]
+            known = self._shown[paper.id] = (self.context, own[paper.id], tuple(parts))
         return known
 
     def of(self, paper: Paper) -> Hashable:
         """The key of what shows a paper alone (its ``<head>``, its search record, its list rows)."""
         return (self.context, self.own[paper.id])
-
-    def _shown_ids(self, paper: Paper) -> set[str]:
-        by_id = self.catalog.by_id
-        ids = {r.id for r in paper.related}
-        for related in paper.related:
-            ids.update(r.id for r in by_id[related.id].related)
-        ids.update(target for target in note_references(paper.record.note) if target in by_id)
-        ids.update(paper.referenced_by)
-        ids.discard(paper.id)
-        return ids
 
 
 def _own(paper: Paper, record_key: str) -> tuple:
