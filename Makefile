@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)  ## set up .venv with the pinned dependencies and the project
 
+# MKDOCS_FLAGS=--dirty: render only what changed since the last build into site/ (the deploy workflow's; exact).
+MKDOCS_FLAGS ?=
 site: $(STAMP)  ## build site/ from archive/ (strict: any warning fails)
-	$(BIN)/mkdocs build --strict
+	$(BIN)/mkdocs build --strict $(MKDOCS_FLAGS)
 
 serve: $(STAMP)  ## serve at http://127.0.0.1:8000 with live reload (archive edits included)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000

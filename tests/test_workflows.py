@@ -134,14 +134,30 @@ def test_deploy_job_publishes_to_the_github_pages_environment() -> None:
 
 
 def test_deploy_builds_with_the_local_make_target() -> None:
-    assert commands(load(DEPLOY)) == ["make site"]
-    assert "site" in makefile_targets()
+    assert commands(load(DEPLOY)) == [DEPLOY_BUILD]
+    assert "site" in makefile_targets() and "$(MKDOCS_FLAGS)" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+#: The deploy's build: incremental, from the last deploy's cache and site (exact: tests/test_incremental.py).
+DEPLOY_BUILD = "make site MKDOCS_FLAGS=--dirty"
+
+
+def test_deploy_starts_from_the_last_build_and_a_new_generator_or_config_starts_clean() -> None:
+    deploy = load(DEPLOY)
+    names = [step.get("uses", step.get("run", "")) for step in steps(deploy)]
+    restore = step_using(deploy, "actions/cache")
+    assert names.index(restore["uses"]) < names.index(DEPLOY_BUILD)  # restored before the build
+    assert set(restore["with"]["path"].split()) == {".cache/papers", "site"}
+    prefix = restore["with"]["restore-keys"]
+    assert restore["with"]["key"].startswith(prefix) and "github.run_id" in restore["with"]["key"]  # each deploy saves its own
+    for changes_start_clean in ("mkdocs.yml", "generator/**", "requirements.lock", "pyproject.toml"):
+        assert changes_start_clean in prefix
 
 
 def test_deploy_site_url_comes_from_pages_unless_the_repository_sets_it() -> None:
     deploy = load(DEPLOY)
     assert step_using(deploy, "actions/configure-pages")["id"] == "pages"
-    [build] = [step for step in steps(deploy) if step.get("run", "").strip() == "make site"]
+    [build] = [step for step in steps(deploy) if step.get("run", "").strip() == DEPLOY_BUILD]
     assert build["env"] == {"SITE_URL": "${{ vars.SITE_URL || format('{0}/', steps.pages.outputs.base_url) }}"}
     mkdocs_yml = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert re.search(r"^site_url:\s*!ENV\s*\[\s*SITE_URL\s*,", mkdocs_yml, flags=re.MULTILINE)
