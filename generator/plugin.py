@@ -237,6 +237,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         sources = self.session.search_sources if self.session is not None else None
         self.indexer = Indexer(self.site.catalog, cache, record_of=self.site.search_record, defer=self.finished is not None, sources=sources)
         stages = {**self.site.timings, "search records": self.indexer.busy}
+        if self.session is not None and self.session.provisional_build:
+            log.info("papers: tags and related papers are being computed again; until then, this build shows the last ones (the curator's tags applied)")
         log.info("%d papers; seconds spent on %s", len(self.site.catalog.papers), ", ".join(f"{stage} {sec:.1f}" for stage, sec in stages.items()))
         return config
 

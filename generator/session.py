@@ -86,6 +86,8 @@ class Session:
         #: (serve, after its first build); ``on_ready`` is called when they are, to build again.
         self.provisional = False
         self.on_ready: Callable[[], None] | None = None
+        #: Whether the current build shows provisional tags or related papers.
+        self.provisional_build = False
         #: Each paper's final tags and related papers as the last build showed them.
         self.last_tags: dict[str, list[str]] = {}
         self.last_related: dict[str, list] = {}
@@ -110,6 +112,7 @@ class Session:
 
     def follow_up(self, job: Callable[[], dict[tuple[str, Hashable], object]]) -> None:
         """Run ``job`` (the exact results, by memo slot) on a thread, then ``on_ready``; only the latest job wanted runs."""
+        self.provisional_build = True
         with self._lock:
             self._wanted = job
             if self._worker is None:

@@ -247,6 +247,7 @@ def generate(
     timings: dict[str, float] = {}
     if session is not None:
         session.memo.begin()
+        session.provisional_build = False
     archive = Archive(settings.archive, log=log, memory=session.records if session is not None else None)
     with timed(timings, "read"):
         if records is None:
