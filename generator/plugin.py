@@ -18,6 +18,7 @@ plugin asks it for its dirty rebuilds instead, which are exact here.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 import logging
@@ -35,6 +36,7 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.theme import Theme
 from mkdocs.utils import clean_directory
 
 from .cache import log as cache_log
@@ -176,6 +178,19 @@ class _Publisher:
         self._thread.join()
 
 
+def _says_build_date(folder: str) -> bool:
+    return any("build_date_utc" in path.read_text(encoding="utf-8", errors="replace") for path in Path(folder).rglob("*.html"))
+
+
+#: An installed theme's templates change only with its version, which is in every manifest's context.
+_installed_says_build_date = functools.cache(_says_build_date)
+
+
+def _dates_pages(theme: Theme) -> bool:
+    """Whether a page template of the theme (overrides read again each build) shows the build date; ``sitemap.xml`` is not a page."""
+    return any(_says_build_date(folder) if folder == theme.custom_dir else _installed_says_build_date(folder) for folder in theme.dirs)
+
+
 def _always_modified() -> bool:
     return True
 
@@ -258,7 +273,10 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         theme = [Path(config.theme.custom_dir)] if config.theme.custom_dir else []
         versions = [f"{name} {importlib.metadata.version(name)}" for name in ("mkdocs", "mkdocs-material", "papers-archive")]
         config_bytes = Path(config.config_file_path).read_bytes() if config.config_file_path else b""
-        context = digest(config_bytes, config.site_url or "", config.site_dir, os.environ["SOURCE_DATE_EPOCH"], *versions, folder_state(theme))
+        # The build date (the newest paper's: an import changes it) is in a page only if a template
+        # says build_date_utc; Material's pages do not (MkDocs' sitemap does, and is written every build).
+        date = os.environ["SOURCE_DATE_EPOCH"] if _dates_pages(config.theme) else ""
+        context = digest(config_bytes, config.site_url or "", config.site_dir, date, *versions, folder_state(theme))
         if not self.incremental:  # MkDocs empties the folder first: every output is written
             return Manifest(context)
         if self.finished is not None:  # `mkdocs serve`: the last build of this process
@@ -400,4 +418,6 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             self.watcher = None
         for path in [self.watcher.trigger.parent] if self.watcher is not None else paths:
             server.watch(str(path))
+        if self.session is not None and self.watcher is not None:  # on_serve comes after the first build
+            self.session.provisional, self.session.on_ready = True, self.watcher.poke
         return server
