@@ -385,11 +385,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         if cache is not None and not self.serving:  # serve's folder is a new temporary one each time
             manifest.save(manifest_path(cache, site_dir))
         if self.session is not None:  # what this build used is what the next may reuse
-            self.session.memo.finish()
-            # From now on an edit shows at once, with the last build's tags and related papers where they must be
-            # computed anew; a thread computes them, and the watcher's poke builds again with them.
-            self.session.provisional = self.watcher is not None
-            self.session.on_ready = self.watcher.poke if self.watcher is not None else None
+            self.session.finish()
         if self.incremental:
             log.info("incremental build: %d of %d generated pages and files written, %d removed", manifest.rewritten, len(manifest.current), len(stale))
 
@@ -418,6 +414,9 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             self.watcher = None
         for path in [self.watcher.trigger.parent] if self.watcher is not None else paths:
             server.watch(str(path))
-        if self.session is not None and self.watcher is not None:  # on_serve comes after the first build
+        if self.session is not None and self.watcher is not None:
+            # From the first rebuild on (on_serve comes after the first build), an edit shows at once, with the last
+            # build's tags and related papers where they must be computed anew; a thread computes them, and the
+            # watcher's poke builds again with them.
             self.session.provisional, self.session.on_ready = True, self.watcher.poke
         return server

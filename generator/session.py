@@ -111,11 +111,19 @@ class Session:
         return None
 
     def follow_up(self, job: Callable[[], dict[tuple[str, Hashable], object]]) -> None:
-        """Run ``job`` (the exact results, by memo slot) on a thread, then ``on_ready``; only the latest job wanted runs."""
+        """Run ``job`` (the exact results, by memo slot) on a thread once this build is done (``finish``), then ``on_ready``.
+
+        Only the latest job wanted runs. It waits for the build to end: the two would share one interpreter lock.
+        """
         self.provisional_build = True
         with self._lock:
             self._wanted = job
-            if self._worker is None:
+
+    def finish(self) -> None:
+        """A build is published: keep what it used, and start computing what it showed provisionally."""
+        self.memo.finish()
+        with self._lock:
+            if self._wanted is not None and self._worker is None:
                 self._worker = threading.Thread(target=self._work, name="papers-exact", daemon=True)
                 self._worker.start()
 

@@ -241,7 +241,7 @@ def generate(
     Feeds need an absolute ``site_url``; ``feeds=False`` skips them (checks and exports).
     What is worth saying on the way (a recovered write, an unusable cache) goes to ``log``.
     A ``session`` (a host that builds again and again) reuses what the last build made
-    where its inputs are the same; its host calls ``session.memo.finish()`` once the build is published.
+    where its inputs are the same; its host calls ``session.finish()`` once the build is published.
     """
     log = log or logging.getLogger("papers")
     timings: dict[str, float] = {}

@@ -87,7 +87,7 @@ def test_after_any_edits_a_build_reusing_the_last_ones_equals_a_fresh_build(smal
         reused = generate(settings, session=session)
         kept = outputs(reused)
         hits = session.memo.hits
-        session.memo.finish()
+        session.finish()
         assert kept == outputs(generate(settings)), done
         assert step == 0 or hits > 0, done  # it did reuse: a session that reused nothing would pass vacuously
     assert {d.split()[0] for d in done} >= {"note", "tag", "title", "import", "delete"}, done
@@ -116,17 +116,17 @@ def test_under_serve_a_tag_shows_at_once_and_the_exact_build_follows(small: tupl
     monkeypatch.setattr(site, "tag_records", lambda *args: trained_in.append(threading.current_thread().name) or tag_records(*args))
     session = Session()
     generate(settings, session=session)
-    session.memo.finish()
+    session.finish()
     ready = threading.Event()
     session.provisional, session.on_ready = True, ready.set
     record = sorted(settings.archive.rglob("*.yaml"))[3]
     record.write_text(re.sub(r"(?m)^tags_add: .*$", "tags_add: [surveys]", record.read_text(encoding="utf-8")), encoding="utf-8")
     trained_in.clear()
     at_once = generate(settings, session=session)  # the model is trained again on a thread meanwhile
-    session.memo.finish()
+    session.finish()
     assert "surveys" in at_once.catalog.by_id[record.stem].tags
     assert threading.current_thread().name not in trained_in  # the build did not wait for the training
     assert ready.wait(120)
     exact = generate(settings, session=session)
-    session.memo.finish()
+    session.finish()
     assert outputs(exact) == outputs(generate(settings))
