@@ -29,6 +29,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -147,8 +148,12 @@ class Serve:
         return time.perf_counter() - start
 
     def stop(self) -> int:
-        self.process.terminate()
-        self.process.wait(timeout=120)
+        self.process.send_signal(signal.SIGINT)  # as a curator's Ctrl-C: MkDocs shuts its plugins down (Pagefind stopped)
+        try:
+            self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         return self.peak.stop()
 
 
@@ -211,7 +216,7 @@ def main() -> int:
     args = parser.parse_args()
     columns = ["papers", "cold", "dirty", "serve_cold", "serve_warm", "note", "tag", "tag_exact", "import50", "import_exact", "cold_gb", "serve_gb"]
     print(" ".join(f"{c:>10}" for c in columns) + "   (seconds; GB of PSS)")
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder:
         for n in args.papers:
             row = measure(n, Path(folder))
             print(" ".join(f"{row[c]:>10.0f}" if c == "papers" else f"{row[c]:>10.2f}" for c in columns), flush=True)
