@@ -40,14 +40,13 @@ def digest(*parts: str | bytes) -> str:
 
 
 def folder_state(folders: Iterable[Path]) -> str:
-    """The names, sizes and modification times of every file under ``folders``: a theme override edited changes it."""
-    entries = []
+    """The names and contents of every file under ``folders``: a theme override edited changes it, a fresh checkout does not."""
+    entries: list[str | bytes] = []
     for folder in folders:
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
-                    stat = path.stat()
-                    entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+                    entries += [str(path.relative_to(folder)), path.read_bytes()]
     return digest(*entries)
 
 

@@ -295,6 +295,10 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         if self.incremental and self.manifest is not None and not self.manifest.known:
             # A dirty build with no record of what the folder holds: emptied as a clean build would, so nothing stale stays.
             clean_directory(config.site_dir)
+        cache = usable_cache_dir(self.settings.cache_dir, log)
+        if not self.serving and cache is not None:
+            # From here the folder changes: a build interrupted now leaves no record, and the next dirty one starts clean.
+            manifest_path(cache, Path(config.site_dir)).unlink(missing_ok=True)
 
     def _unlock(self) -> None:
         if self.output_lock is not None:
@@ -384,7 +388,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         cache = usable_cache_dir(self.settings.cache_dir, log)
         if cache is not None and not self.serving:  # serve's folder is a new temporary one each time
             manifest.save(manifest_path(cache, site_dir))
-        if self.session is not None:  # what this build used is what the next may reuse
+        if self.session is not None and self.problem is None:  # what this build used is what the next may reuse
             self.session.finish()
         if self.incremental:
             log.info("incremental build: %d of %d generated pages and files written, %d removed", manifest.rewritten, len(manifest.current), len(stale))

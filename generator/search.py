@@ -420,7 +420,12 @@ class Indexer:
     def _write(self, shard: Shard) -> Path:
         kept = self._kept.get(shard.name) if self._kept is not None else None
         if kept is not None and kept.folder.is_dir():
-            kept.update(shard)
+            try:
+                kept.update(shard)
+            except BaseException:  # the folder no longer matches what it is said to hold: written anew next time
+                del self._kept[shard.name]
+                shutil.rmtree(kept.folder, ignore_errors=True)
+                raise
             return kept.folder
         source = write_records(shard)
         if self._kept is not None:

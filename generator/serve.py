@@ -69,17 +69,21 @@ class Watcher(FileSystemEventHandler):
         self.observer.start()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory or event.event_type in ("opened", "closed_no_write"):
+        if (event.is_directory and event.event_type == "modified") or event.event_type in ("opened", "closed_no_write"):
             return
         paths = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")]
         if any(path and self._wanted(Path(path).resolve()) for path in paths):
             self.poke()
 
     def poke(self) -> None:
-        """Have MkDocs build again (it polls ``trigger``)."""
+        """Have MkDocs build again (it polls ``trigger``); a cache folder deleted meanwhile is made again."""
         with self._lock:
             self._count += 1
-            self.trigger.write_text(str(self._count), encoding="utf-8")
+            try:
+                self.trigger.parent.mkdir(parents=True, exist_ok=True)
+                self.trigger.write_text(str(self._count), encoding="utf-8")
+            except OSError:  # the next edit builds anyway
+                pass
 
     def _wanted(self, path: Path) -> bool:
         if path == self.trigger:

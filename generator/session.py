@@ -88,6 +88,8 @@ class Session:
         self.on_ready: Callable[[], None] | None = None
         #: Whether the current build shows provisional tags or related papers.
         self.provisional_build = False
+        #: Whether the last thread's job failed: the next build computes in its own thread, where a problem shows.
+        self.failed = False
         #: Each paper's final tags and related papers as the last build showed them.
         self.last_tags: dict[str, list[str]] = {}
         self.last_related: dict[str, list] = {}
@@ -106,7 +108,8 @@ class Session:
             ready = self._ready.pop((kind, key), _MISSING)
         if ready is not _MISSING:
             return self.memo.get(kind, key, lambda: ready)  # type: ignore[return-value]
-        if self.memo.has(kind, key) or not self.provisional:
+        if self.memo.has(kind, key) or not self.provisional or self.failed:
+            self.failed = False
             return self.memo.get(kind, key, compute)
         return None
 
@@ -128,22 +131,26 @@ class Session:
                 self._worker.start()
 
     def _work(self) -> None:
-        while True:
+        try:
+            while True:
+                with self._lock:
+                    job, self._wanted = self._wanted, None
+                    if job is None:
+                        return
+                try:
+                    results = job()
+                except Exception as exc:  # the next build computes them itself, and so says what is wrong where it shows
+                    log.warning("papers: tags and related papers could not be computed on a thread: %s", exc)
+                    self.failed = True
+                    results = {}
+                with self._lock:
+                    self._ready = results
+                    latest = self._wanted is None
+                if latest and self.on_ready is not None:
+                    self.on_ready()
+        finally:
             with self._lock:
-                job, self._wanted = self._wanted, None
-                if job is None:
-                    self._worker = None
-                    return
-            try:
-                results = job()
-            except Exception as exc:  # said; the next build asks again
-                log.warning("papers: tags and related papers could not be computed: %s", exc)
-                continue
-            with self._lock:
-                self._ready = results
-                latest = self._wanted is None
-            if latest and self.on_ready is not None:
-                self.on_ready()
+                self._worker = None
 
     def close(self) -> None:
         """Remove what the session keeps on disk (the search records' folders)."""

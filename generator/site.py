@@ -118,7 +118,8 @@ def build_catalog(
     if session is not None:
         if related is None:  # under serve, while the exact ones are computed on a thread: the last build's, for the papers still here
             related = {p.id: [r for r in session.last_related.get(p.id, []) if r.id in ids] for p in papers}
-            session.follow_up(lambda: _exact(records, curated, settings, taxonomy, cache_dir, names))
+            tags_key = _tagging_key(records, curated, settings)  # read now, as the job's taxonomy was: a later edit of either is another key
+            session.follow_up(lambda: _exact(records, curated, settings, taxonomy, cache_dir, names, tags_key))
         session.last_tags = {p.id: p.tags for p in papers}
         session.last_related = related
     assert related is not None
@@ -166,14 +167,20 @@ def _related(
 
 
 def _exact(
-    records: list[Record], curated: list[tuple[list[str], list[str]]], settings: Settings, taxonomy: Taxonomy, cache_dir: Path | None, names: dict[str, str]
+    records: list[Record],
+    curated: list[tuple[list[str], list[str]]],
+    settings: Settings,
+    taxonomy: Taxonomy,
+    cache_dir: Path | None,
+    names: dict[str, str],
+    tags_key: Hashable,
 ) -> dict[tuple[str, Hashable], object]:
     """The exact automatic tags and related papers of ``records``, under the keys a build looks them up by (``Session.follow_up``)."""
     automatic = tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
     papers = [Paper(r, curated_tags(r, a, add=add, remove=remove)) for r, a, (add, remove) in zip(records, automatic, curated, strict=True)]
     docs = [_document(p, None) for p in papers]
     related = cached_related(docs, cache_dir, k=settings.related_count, tag_names=names)[0]
-    return {("tags", _tagging_key(records, curated, settings)): automatic, ("related", _related_key(settings, names, docs)): related}
+    return {("tags", tags_key): automatic, ("related", _related_key(settings, names, docs)): related}
 
 
 def _tagging_key(records: list[Record], curated: list[tuple[list[str], list[str]]], settings: Settings) -> Hashable:
@@ -304,7 +311,7 @@ def _reused_feed(session: Session, keys: Keys) -> RenderFeed:
 
     def feed(papers: Sequence[Paper], catalog: Catalog, settings: Settings, **named: str) -> bytes:
         shown = tuple(keys.shown(p) for p in papers[: settings.feeds_items])
-        key = (tuple(sorted(named.items())), shown, None if shown else catalog.newest_date)
+        key = (keys.context, tuple(sorted(named.items())), shown, None if shown else catalog.newest_date)
         return session.memo.get("feed", key, lambda: render_feed(papers, catalog, settings, **named))
 
     return feed
