@@ -411,10 +411,10 @@ class Indexer:
         self._sources: list[Path] = []
         #: A host's record folders, kept from build to build and brought up to date (see ``Source``); None: each build writes its own.
         self._kept = sources
-        written = [] if defer else [(shard, self._write(shard), output) for shard, output in todo]
+        written = {} if defer else {shard.name: self._write(shard) for shard, _ in todo}
         self.busy = time.perf_counter() - start
         self.reindexed = len(todo)
-        self._thread = threading.Thread(target=self._index_papers, args=(written or todo,), name="papers-search", daemon=True)
+        self._thread = threading.Thread(target=self._index_papers, args=(todo, written), name="papers-search", daemon=True)
         self._thread.start()
 
     def _write(self, shard: Shard) -> Path:
@@ -438,14 +438,15 @@ class Indexer:
         known = self._outputs.get(shard.name)
         return known if known is not None else self.store / shard.digest(self.version)
 
-    def _index_papers(self, todo: list[tuple[Shard, Path, Path]] | list[tuple[Shard, Path]]) -> None:
+    def _index_papers(self, todo: list[tuple[Shard, Path]], written: dict[str, Path]) -> None:
+        """Index each shard of ``todo`` into its output, from its records ``written`` already (or written here)."""
         start = time.perf_counter()
         try:
-            for shard, *rest in todo:
+            for shard, output in todo:
                 if self._stopped:
                     break
-                source = rest[0] if len(rest) == 2 else self._write(shard)
-                run_pagefind(shard.name, source, rest[-1], self._running, background=True)
+                source = written.get(shard.name) or self._write(shard)
+                run_pagefind(shard.name, source, output, self._running, background=True)
         except BaseException as exc:  # handed to publish(), in the host's thread
             self._error = exc
         self.busy += time.perf_counter() - start
@@ -519,8 +520,9 @@ class Indexer:
         if published is None:
             shutil.rmtree(target, ignore_errors=True)
         elif target.is_dir():
+            names = {s.name for s in shards}
             for old in target.iterdir():
-                if old.name not in {s.name for s in shards} and old.is_dir():
+                if old.name not in names and old.is_dir():
                     shutil.rmtree(old)
                     published.pop(old.name, None)
         target.mkdir(parents=True, exist_ok=True)
@@ -549,9 +551,11 @@ class IndexingStopped(Exception):
 def _replace_index(staged: Path, target: Path) -> None:
     """Put the index in ``staged`` in the place of the one in ``target``, so that a reader meanwhile finds one or the other whole.
 
-    Pagefind names its files by their content, so the new files go in beside the
-    old ones; then the entry file, which says which files to read, is replaced
-    (a rename, atomic); only then are the old index's files removed.
+    The new files go in over and beside the old ones, the entry file (which says
+    which files to read) last, by an atomic rename; only then are the files that
+    only the old index had removed. Most of Pagefind's files are named by their
+    content; the fragments are named by page (``generator.canonical``), so for the
+    moment of the swap an old entry can meet a new fragment.
     """
     new = sorted(path.relative_to(staged) for path in staged.rglob("*") if path.is_file())
     for name in sorted(new, key=lambda name: name == _ENTRY):  # the entry last

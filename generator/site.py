@@ -96,12 +96,13 @@ def build_catalog(
     ids = {r.id for r in records}
     papers = []
     curated = [resolve_curated(record, taxonomy, locate, problems) for record in records]
-    related_known = True
+    # Read once: the key a build looks the tags up by, and files a thread's exact ones under (a later edit is another key).
+    tags_key = _tagging_key(records, curated, settings) if session is not None else None
     with timed(timings, "tags"):
-        automatic_tags = _automatic_tags(records, curated, settings, taxonomy, cache_dir, session)
+        automatic_tags = _automatic_tags(records, curated, settings, taxonomy, cache_dir, session, tags_key)
+    provisional = automatic_tags is None
     if automatic_tags is None:  # under serve, while the exact ones are computed on a thread
         automatic_tags = _provisional_tags(records, session)
-        related_known = False
     for record, automatic, (add, remove) in zip(records, automatic_tags, curated, strict=True):
         papers.append(Paper(record, curated_tags(record, automatic, add=add, remove=remove)))
         for target in note_references(record.note):
@@ -114,11 +115,10 @@ def build_catalog(
     tags = {slug: Tag(rule.slug, rule.name, rule.description) for slug, rule in taxonomy.rules.items()}
     names = {slug: tag.name for slug, tag in tags.items()}
     with timed(timings, "related"):
-        related = _related(papers, settings, names, cache_dir, session) if related_known else None
+        related = None if provisional else _related(papers, settings, names, cache_dir, session)
     if session is not None:
         if related is None:  # under serve, while the exact ones are computed on a thread: the last build's, for the papers still here
             related = {p.id: [r for r in session.last_related.get(p.id, []) if r.id in ids] for p in papers}
-            tags_key = _tagging_key(records, curated, settings)  # read now, as the job's taxonomy was: a later edit of either is another key
             session.follow_up(lambda: _exact(records, curated, settings, taxonomy, cache_dir, names, tags_key))
         session.last_tags = {p.id: p.tags for p in papers}
         session.last_related = related
@@ -134,14 +134,20 @@ def build_catalog(
 
 
 def _automatic_tags(
-    records: list[Record], curated: list[tuple[list[str], list[str]]], settings: Settings, taxonomy: Taxonomy, cache_dir: Path | None, session: Session | None
+    records: list[Record],
+    curated: list[tuple[list[str], list[str]]],
+    settings: Settings,
+    taxonomy: Taxonomy,
+    cache_dir: Path | None,
+    session: Session | None,
+    key: Hashable,
 ) -> list[list[str]] | None:
-    """Each record's automatic tags; None under a provisional session (serve) when they must be computed anew."""
+    """Each record's automatic tags; None under a provisional session (serve) when they must be computed anew (``key``: ``_tagging_key``)."""
 
     def tag() -> list[list[str]]:
         return tag_records(records, curated, settings, taxonomy, cache_dir).automatic()
 
-    return tag() if session is None else session.exact("tags", _tagging_key(records, curated, settings), tag)
+    return tag() if session is None else session.exact("tags", key, tag)
 
 
 def _provisional_tags(records: list[Record], session: Session | None) -> list[list[str]]:
