@@ -14,7 +14,8 @@ import io
 import logging
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from .errors import PapersError, Problem, ProblemsError
 from .journal import JOURNAL, STAGING, TEMP_SUFFIX, ArchiveLock, Transaction, recover
 from .records import FIELDS, MAX_RECORD_BYTES, LeftOut, Record, RecordInvalid, record_from_mapping, shown
+from .register import Entry, Known, Register, identity_of
 from .text import forbidden_character, plural
 from .workers import process_pool, workers
 
@@ -350,7 +352,7 @@ def _why_unreadable(node: yaml.ScalarNode, error: Exception) -> str:
 class _Walk:
     """What is in the archive folder: record files, problems with other files, what an interrupted write left."""
 
-    records: list[Path] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)  # paths of records where they belong (see ``Archive._walk_shard``)
     problems: list[Problem] = field(default_factory=list)
     temps: list[Path] = field(default_factory=list)
     staging: list[Path] = field(default_factory=list)  # staged files of a write that never reached its journal
@@ -373,37 +375,40 @@ class _Read:
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     left_out: list[Problem] = field(default_factory=list)
+    #: For the register (when asked for): each valid record's file state and identity, by id.
+    entries: dict[str, Entry] = field(default_factory=dict)
 
     def __iadd__(self, other: _Read) -> _Read:
         self.records += other.records
         self.problems += other.problems
         self.left_out += other.left_out
+        self.entries.update(other.entries)
         return self
 
 
-def _read_records(paths: list[Path], cwd: str) -> _Read:
-    """The records of ``paths`` (see ``_Read``), in the order of ``paths``."""
+def _read_records(paths: Sequence[str | Path], cwd: str, *, noting: bool = False) -> _Read:
+    """The records of ``paths`` (see ``_Read``), in the order of ``paths``; ``noting``: with their register entries."""
     count = workers()
     if len(paths) < PARALLEL_READ_MIN or count < 2:
-        return _read_chunk(paths, cwd)
+        return _read_chunk(paths, cwd, noting)
     chunks = [paths[i : i + READ_CHUNK] for i in range(0, len(paths), READ_CHUNK)]
     read = _Read()
     with process_pool(count) as pool:
-        for chunk in pool.map(_read_chunk, chunks, [cwd] * len(chunks)):
+        for chunk in pool.map(_read_chunk, chunks, [cwd] * len(chunks), [noting] * len(chunks)):
             read += chunk
     return read
 
 
-def _read_chunk(paths: list[Path], cwd: str) -> _Read:
+def _read_chunk(paths: Sequence[str | Path], cwd: str, noting: bool = False) -> _Read:
     read = _Read()
     for path in paths:  # one id, one file: the shard and the file name are both the id's
-        record = _load_one(path, _display(path, cwd), read)
+        record = _load_one(path, _display(path, cwd), read, noting)
         if record is not None:
             read.records.append(record)
     return read
 
 
-def _display(path: Path, cwd: str) -> str:
+def _display(path: str | Path, cwd: str) -> str:
     """A path as messages show it: relative to the working folder when possible."""
     try:
         return os.path.relpath(path, cwd)
@@ -411,25 +416,32 @@ def _display(path: Path, cwd: str) -> str:
         return str(path)
 
 
-def _load_one(path: Path, name: str, read: _Read) -> Record | None:
-    text = _read_text(path, name, read.problems)
+def _load_one(path: str | Path, name: str, read: _Read, noting: bool = False) -> Record | None:
+    checked = time.time_ns()
+    raw = _read_raw(path, name, read.problems)
+    if raw is None:
+        return None
+    info, data = raw
+    text = _decode(data, name, read.problems)
     if text is None:
         return None
     left_out: list[LeftOut] = []
     record = _record_of(text, name, read.problems, left_out)
     if record is None:
         return None
-    if record.id != path.stem:
-        read.problems.append(
-            Problem(name, _line_of(text, "id"), f"id: {shown(record.id)} does not match the file name; ids never change, restore {path.stem!r}")
-        )
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if record.id != stem:
+        read.problems.append(Problem(name, _line_of(text, "id"), f"id: {shown(record.id)} does not match the file name; ids never change, restore {stem!r}"))
         return None
-    read.left_out += [Problem(name, _line_of(text, key, item), f"{key}: {message} (the site leaves it out)") for key, item, message in left_out]
+    said = [Problem(name, _line_of(text, key, item), f"{key}: {message} (the site leaves it out)") for key, item, message in left_out]
+    read.left_out += said
+    if noting:
+        read.entries[record.id] = Entry.of(info, data, checked, identity_of(record), [(p.line, p.message) for p in said])
     return record
 
 
-def _read_text(path: Path, name: str, problems: list[Problem]) -> str | None:
-    """The file's text, or None and a problem; a file too large to be a record is not read at all."""
+def _read_raw(path: str | Path, name: str, problems: list[Problem]) -> tuple[os.stat_result, bytes] | None:
+    """The file's state and bytes, or None and a problem; a file too large to be a record is not read at all."""
     try:
         with open(path, "rb") as file:
             info = os.fstat(file.fileno())
@@ -440,13 +452,18 @@ def _read_text(path: Path, name: str, problems: list[Problem]) -> str | None:
             if too_large:
                 problems.append(Problem(name, None, too_large))
                 return None
-            raw = file.read()
+            return info, file.read()
+    except OSError as exc:
+        problems.append(Problem(name, None, f"cannot be read ({exc.strerror}); a record must be a readable file"))
+    return None
+
+
+def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
+    try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problems.append(Problem(name, line, f"is not UTF-8 text ({exc.reason}); save it as UTF-8"))
-    except OSError as exc:
-        problems.append(Problem(name, None, f"cannot be read ({exc.strerror}); a record must be a readable file"))
     return None
 
 
@@ -503,14 +520,14 @@ class RecordMemory:
     """
 
     def __init__(self) -> None:
-        self._known: dict[Path, _Known] = {}
+        self._known: dict[str, _Known] = {}
         #: The digest of each record's file, by id, as of the last load.
         self.digests: dict[str, str] = {}
 
-    def split(self, paths: list[Path], cwd: str) -> tuple[_Read, list[Path], dict[Path, tuple[int, int, str]]]:
+    def split(self, paths: list[str], cwd: str) -> tuple[_Read, list[str], dict[str, tuple[int, int, str]]]:
         """The records of unchanged files, the paths to read, and their state as seen before reading them."""
         kept, fresh, seen = _Read(), [], {}
-        known: dict[Path, _Known] = {}
+        known: dict[str, _Known] = {}
         for path in paths:
             try:
                 info = os.stat(path)
@@ -522,7 +539,8 @@ class RecordMemory:
                 known[path] = before
                 continue
             try:
-                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+                with open(path, "rb") as file:
+                    sha = hashlib.sha256(file.read()).hexdigest()
             except OSError:
                 fresh.append(path)
                 continue
@@ -537,13 +555,13 @@ class RecordMemory:
         self._known = known
         return kept, fresh, seen
 
-    def learn(self, read: _Read, seen: dict[Path, tuple[int, int, str]], path_for: Callable[[str], Path], cwd: str) -> None:
+    def learn(self, read: _Read, seen: dict[str, tuple[int, int, str]], path_for: Callable[[str], Path], cwd: str) -> None:
         """Keep the valid records just read (with the state of their files before reading), and every record's digest."""
         left_out: dict[str, list[Problem]] = {}
         for problem in read.left_out:
             left_out.setdefault(problem.file, []).append(problem)
         for record in read.records:
-            path = path_for(record.id)
+            path = str(path_for(record.id))
             if path in seen and path not in self._known:
                 size, mtime, sha = seen[path]
                 self._known[path] = _Known(size, mtime, sha, record, left_out.get(_display(path, cwd), []))
@@ -564,6 +582,8 @@ class Archive:
     #: Records of earlier loads, reused while their files are unchanged (a long-running host's); None: every file is read.
     memory: RecordMemory | None = None
     _holder: str | None = field(default=None, init=False, repr=False)
+    #: The register read by ``identities`` while writing: the files written then are added to it.
+    _register: Register | None = field(default=None, init=False, repr=False)
 
     def path_for(self, record_id: str) -> Path:
         return self.root / shard(record_id) / f"{record_id}.yaml"
@@ -598,12 +618,24 @@ class Archive:
             elif entry.name.startswith(".") or path.suffix.lower() in (".yaml", ".yml"):
                 self._unread_folder(path, walk)
             else:
-                for inner in sorted(os.scandir(path), key=lambda e: e.name):
-                    if inner.name == STAGING:
-                        walk.staging.append(Path(inner.path))
-                    else:
-                        (self._unread_folder if inner.is_dir() else self._classify)(Path(inner.path), walk)
+                self._walk_shard(entry.name, walk)
         return walk
+
+    def _walk_shard(self, folder: str, walk: _Walk) -> None:
+        """One shard folder's files. Most are records where they belong: those are told by their names alone.
+
+        A record's path is a string (a ``Path`` for each of 100,000 files costs a
+        second), spelled as ``str(self.path_for(id))`` spells it.
+        """
+        prefix = f"{self.root}{os.sep}{folder}{os.sep}"
+        for inner in sorted(os.scandir(prefix), key=lambda e: e.name):
+            name = inner.name
+            if name.endswith(".yaml") and not name.startswith(".") and shard(name[:-5]) == folder and not inner.is_dir():
+                walk.records.append(prefix + name)
+            elif name == STAGING:
+                walk.staging.append(Path(inner.path))
+            else:
+                (self._unread_folder if inner.is_dir() else self._classify)(Path(inner.path), walk)
 
     def _unread_folder(self, path: Path, walk: _Walk) -> None:
         """A folder where records are not read: a problem if it holds any, or is named like one."""
@@ -624,9 +656,6 @@ class Archive:
         if suffix not in (".yaml", ".yml"):
             if not at_root:  # a README beside the shards is fine; a stray file among records is not
                 walk.problems.append(Problem(self.display(path), None, "is not a record (records are <shard>/<id>.yaml); move it out of the archive"))
-            return
-        if path.suffix == ".yaml" and not at_root and path.parent.parent == self.root and path.parent.name == shard(path.stem):
-            walk.records.append(path)  # where it belongs (most files: checked first, without composing a message)
             return
         home = self.display(self.path_for(path.stem))
         if path.suffix != ".yaml":
@@ -699,6 +728,58 @@ class Archive:
         self.log.warning("%s: %s left by an interrupted write: its owner should run papers check (%s)", self.root, " and ".join(left), why)
         return self._read(walk)
 
+    def identities(self) -> Known:
+        """Every record's identity, for an import to plan against, reading only the files the register cannot vouch for.
+
+        Call while writing (see ``register.py``). Like ``load``, it raises
+        ``ProblemsError`` listing every problem: an import plans only against a
+        valid archive. The files this writer then writes are registered too.
+        """
+        if self._holder is None:
+            raise PapersError(f"{self.root}: identities are read only by a writer")
+        walk = self._walk()
+        files = {os.path.basename(path)[:-5]: path for path in walk.records}
+        register = Register(self.root)
+        kept, unsure = register.vouched(files)
+        cwd = os.getcwd()
+        read = _read_records(unsure, cwd, noting=True)
+        left_out = [Problem(_display(files[i], cwd), line, message) for i, entry in kept.items() for line, message in entry.left_out]
+        left_out += read.left_out
+        problems = walk.problems + read.problems
+        if problems:
+            raise ProblemsError(problems + left_out, problems_in(len(problems + left_out), self.root))
+        for problem in left_out:
+            self.log.info("%s (papers check lists it)", problem)
+        entries = {**kept, **read.entries}
+        if entries != register.entries:
+            register.save(entries)
+        self._register = register
+        return Known({record_id: entry.identity for record_id, entry in entries.items()}, self._record)
+
+    def _record(self, record_id: str) -> Record:
+        """One record in full (a writer's, so no other process changes it meanwhile)."""
+        read = _read_chunk([self.path_for(record_id)], os.getcwd())
+        if read.problems:
+            raise ProblemsError(read.problems, problems_in(len(read.problems), self.root))
+        return read.records[0]
+
+    def _register_written(self, added: list[Record], edited: list[str]) -> None:
+        """Add the files just written to the register, so that the next import need not read them."""
+        register = self._register
+        if register is None or not (added or edited):
+            return
+        entries = dict(register.entries)
+        for record in added:  # its identity is the record's, which its file was made from
+            path = self.path_for(record.id)
+            checked = time.time_ns()
+            try:
+                with open(path, "rb") as file:
+                    entries[record.id] = Entry.of(os.fstat(file.fileno()), file.read(), checked, identity_of(record))
+            except OSError:
+                entries.pop(record.id, None)
+        entries.update(_read_records([self.path_for(i) for i in edited], os.getcwd(), noting=True).entries)
+        register.save(entries)
+
     def locate(self, record_id: str, key: str, item: str | None = None) -> tuple[str, int | None]:
         """The file and line of ``key`` (or of ``item`` in it) in a record, for a problem found after loading."""
         path = self.path_for(record_id)
@@ -725,7 +806,7 @@ class Archive:
                 recover(self.root, self.log.info)
                 yield self
         finally:
-            self._holder = None
+            self._holder = self._register = None
 
     def add(self, records: Iterable[Record]) -> list[Path]:
         """Write new records, all or nothing, as one transaction. Never overwrites an existing file."""
@@ -758,6 +839,7 @@ class Archive:
             self._check_edited(path, text)
             transaction.put(f"{shard(record_id)}/{record_id}.yaml", text.encode("utf-8"))
         transaction.commit()
+        self._register_written(added, sorted(edits or {}))
         return None
 
     def _check_size(self, path: Path, content: bytes) -> None:

@@ -23,14 +23,16 @@ from .identity import parse_arxiv_id
 from .ingest import ImportResult, import_read, import_sources, plan_merges, write_plan
 from .records import Record, Source
 from .resolve import describe, judge, read_table
-from .site import export_rows, generate, resolve_curated, usable_cache_dir
 from .sources import FORMATS, Found, SourceFile
-from .tagger import Tagging, tag_records
 from .tagging import Taxonomy, load_taxonomy
 from .text import plural
 
 if TYPE_CHECKING:
     from .fetch import Network
+    from .tagger import Tagging
+
+# The building modules (``site`` and what it imports: scikit-learn, SciPy) are imported by the commands
+# that build: an import or a check should not wait a second for them.
 
 log = logging.getLogger("papers")
 
@@ -259,6 +261,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     archive = Archive(settings.archive, log=log)
     records, problems = archive.scan()
+    from .site import generate
+
     try:  # the valid records are checked further (tags, note links), so every problem shows at once
         generate(settings, records, feeds=False, log=log)
     except ProblemsError as exc:
@@ -272,6 +276,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     site_url = settings.require_site_url()  # before the build: permalinks need it
+    from .site import export_rows, generate
+
     catalog = generate(settings, feeds=False, log=log).catalog
     json.dump(export_rows(catalog, site_url), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -279,6 +285,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from .site import generate
+
     site = generate(_settings(args), log=log)
     out: Path = args.out
     for src, markdown in site.pages.items():
@@ -315,6 +323,9 @@ def cmd_tags(args: argparse.Namespace) -> int:
 
 def _tagging(settings: Settings, taxonomy: Taxonomy, archive: Archive, records: list[Record]) -> tuple[Tagging, list]:
     """The tagger's verdicts on every record, and each record's curated (tags_add, tags_remove)."""
+    from .site import resolve_curated, usable_cache_dir
+    from .tagger import tag_records
+
     problems: list[Problem] = []
     curated = [resolve_curated(record, taxonomy, archive.locate, problems) for record in records]
     if problems:

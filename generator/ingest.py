@@ -20,7 +20,8 @@ from pathlib import Path
 from .archive import WRITE_WAIT_SECONDS, Archive, Edit, record_size_problem
 from .errors import Problem, ProblemsError
 from .identity import shared_words, title_key
-from .records import IDENTITY_FIELDS, Record, RecordInvalid, Source, base_id, fingerprint, record_from_mapping, size_problems, unique_id
+from .records import IDENTITY_FIELDS, Record, RecordInvalid, Source, base_id, record_from_mapping, size_problems, unique_id
+from .register import Known, words_key
 from .resolve import MIN_SHARED_WORDS
 from .sources import Found, SourceFile, read_source
 from .text import Link, extract_links, plural, readable
@@ -105,16 +106,32 @@ def _links(current: list[Link], found: Found) -> list[Link]:
 
 
 class _Plan:
-    """The import being planned: the archive as it will be, and what changes to get there."""
+    """The import being planned: the archive as it will be, and what changes to get there.
 
-    def __init__(self, existing: list[Record]) -> None:
+    It knows every record by its identity (``register.Known``) and reads a
+    record in full only when a paper merges into it, or may be it.
+    """
+
+    def __init__(self, known: Known) -> None:
         self.result = ImportResult()
-        self.records = {r.id: r for r in existing}  # working copies, edited as papers merge into them
-        self.by_arxiv = {r.arxiv: r.id for r in existing if r.arxiv}
-        self.by_words = {fingerprint(r.abstract): r.id for r in existing}
+        self.known = known
+        self.records: dict[str, Record] = {}  # records read in full, and working copies, edited as papers merge into them
+        self.ids = set(known.identities)
+        self.by_arxiv = {i.arxiv: record_id for record_id, i in known.identities.items() if i.arxiv}
+        self.by_words = {i.words: record_id for record_id, i in known.identities.items()}
         self.new_ids: dict[str, int] = {}  # a record this import adds -> its place in ``result.added``
         self._titles: dict[str, list[str]] | None = None
         self._suffixes: dict[str, int] = {}  # an id asked for again -> the lowest suffix that may be free
+
+    def record(self, record_id: str) -> Record:
+        if record_id not in self.records:
+            self.records[record_id] = self.known.record(record_id)
+        return self.records[record_id]
+
+    def arxiv_of(self, record_id: str) -> str:
+        """A record's arXiv id, without reading a record the import has not touched."""
+        record = self.records.get(record_id)
+        return record.arxiv if record is not None else self.known.identities[record_id].arxiv
 
     def match(self, found: Found, file: str) -> str | None:
         """The id of the record ``found`` is, if any (``CONFLICT`` when the two disagree: a problem, and no edit).
@@ -125,12 +142,12 @@ class _Plan:
         """
         if found.arxiv and found.arxiv in self.by_arxiv:
             return self.by_arxiv[found.arxiv]
-        record_id = self.by_words.get(fingerprint(found.abstract))
+        record_id = self.by_words.get(words_key(found.abstract))
         if record_id is None and found.arxiv:
             record_id = self._same_paper_without_id(found)
         if record_id is None:
             return None
-        other = self.records[record_id].arxiv
+        other = self.arxiv_of(record_id)
         if found.arxiv and other and other != found.arxiv:
             message = f"{found.arxiv}: it is the paper of {record_id!r}, whose arXiv id is {other}; check which id is right"
             self.result.problems.append(Problem(file, found.line, message))
@@ -140,10 +157,13 @@ class _Plan:
     def _same_paper_without_id(self, found: Found) -> str | None:
         if self._titles is None:  # built once, and only when a paper with an id matches nothing else
             self._titles = {}
-            for record in self.records.values():
+            for record_id, identity in self.known.identities.items():
+                if identity.title is not None:
+                    self._titles.setdefault(identity.title, []).append(record_id)
+            for record in self.result.added:
                 if not record.arxiv:
                     self._titles.setdefault(title_key(record.title), []).append(record.id)
-        candidates = [i for i in self._titles.get(title_key(found.title), []) if shared_words(self.records[i].abstract, found.abstract) >= MIN_SHARED_WORDS]
+        candidates = [i for i in self._titles.get(title_key(found.title), []) if shared_words(self.record(i).abstract, found.abstract) >= MIN_SHARED_WORDS]
         return candidates[0] if len(candidates) == 1 else None
 
     def add(self, found: Found, source: Source) -> None:
@@ -164,13 +184,14 @@ class _Plan:
         if not self._valid(record, source.file, found.line):
             return
         self.records[record_id] = record
+        self.ids.add(record_id)
         self.new_ids[record_id] = len(self.result.added)
         self.result.added.append(record)
         self.remember(record)
 
     def _new_id(self, wanted: str) -> str:
         """A free id for a new record, without copying the archive's ids nor trying every ``wanted-N`` again."""
-        record_id = unique_id(wanted, self.records.keys(), start=self._suffixes.get(wanted, 2))
+        record_id = unique_id(wanted, self.ids, start=self._suffixes.get(wanted, 2))
         if record_id != wanted:  # the lower numbers are all taken, and ids are never freed while planning
             self._suffixes[wanted] = int(record_id.rsplit("-", 1)[1])
         return record_id
@@ -178,11 +199,11 @@ class _Plan:
     def remember(self, record: Record) -> None:
         if record.arxiv:
             self.by_arxiv[record.arxiv] = record.id
-        self.by_words.setdefault(fingerprint(record.abstract), record.id)
+        self.by_words.setdefault(words_key(record.abstract), record.id)
 
     def merge(self, record_id: str, found: Found, source: Source) -> None:
         """Fill what the record lacks from ``found`` and name the source; a record added by this import is simply completed."""
-        record = self.records[record_id]
+        record = self.record(record_id)
         fill = {key: getattr(found, key) for key in IDENTITY_FIELDS if getattr(found, key) and not getattr(record, key)}
         links = _links(record.links, found)
         if not (fill or links):  # nothing new: a source that only repeats the record is not worth an edit
@@ -221,9 +242,9 @@ class _Plan:
 CONFLICT = "\0conflict"
 
 
-def plan_import(sources: list[SourceFile], existing: list[Record], *, today: date, on_date: date | None = None) -> ImportResult:
+def plan_import(sources: list[SourceFile], existing: Known | list[Record], *, today: date, on_date: date | None = None) -> ImportResult:
     """Work out what importing ``sources`` into an archive holding ``existing`` adds and changes."""
-    plan = _Plan(existing)
+    plan = _Plan(existing if isinstance(existing, Known) else Known.of(existing))
     for source in sources:
         plan.result.problems.extend(source.problems)
         plan.result.file_problems.extend(source.file_problems)
@@ -240,9 +261,9 @@ def plan_import(sources: list[SourceFile], existing: list[Record], *, today: dat
 
 def plan_merges(existing: list[Record], merges: list[tuple[str, Found]], origin: Source) -> ImportResult:
     """Fill the named records from papers found for them (``papers resolve``); an id another record has is a problem."""
-    plan = _Plan(existing)
+    plan = _Plan(Known.of(existing))
     for record_id, found in merges:
-        owner, current = plan.by_arxiv.get(found.arxiv), plan.records[record_id].arxiv
+        owner, current = plan.by_arxiv.get(found.arxiv), plan.arxiv_of(record_id)
         if owner is not None and owner != record_id:
             message = f"{record_id}: arXiv {found.arxiv} is already the id of {owner!r}; are they the same paper? merge them by hand"
             plan.result.problems.append(Problem(origin.file, found.line, message))
@@ -320,6 +341,6 @@ def import_read(
         ImportResult(problems=[p for s in sources for p in s.problems], file_problems=[p for s in sources for p in s.file_problems]), skip_invalid=skip_invalid
     )
     with archive.writing(holder, wait):  # the archive is read, planned against and written under one lock
-        result = plan_import(sources, archive.load(), today=today, on_date=on_date)
+        result = plan_import(sources, archive.identities(), today=today, on_date=on_date)
         write_plan(archive, result, skip_invalid=skip_invalid)
     return result
