@@ -13,7 +13,7 @@ import html
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -398,8 +398,8 @@ def _reading_links(record: Record) -> str:
         buttons.append(_button(hf, "huggingface", "Hugging Face"))
     known = {hf} if hf else set()
     buttons += [_button(link.url, link.kind, f"{LINK_LABELS[link.kind]}: {_short(link.url)}") for link in record.links if link.url not in known]
-    # No newline after the block: the page's HTML stays byte for byte what Markdown made of the buttons as links.
-    return "<p>" + "\n".join(buttons) + "</p>" if buttons else ""
+    # A blank line after the block, as after every generated block: the plugin passes such blocks through unparsed (rawhtml.py).
+    return "<p>" + "\n".join(buttons) + "</p>\n" if buttons else ""
 
 
 def _find_links(record: Record) -> str:
@@ -613,8 +613,37 @@ def alias_redirects(aliases: dict[str, str]) -> dict[str, bytes]:
     return {f"tags/{old}/index.html": redirect_html(f"../{new}/") for old, new in sorted(aliases.items())}
 
 
-def render_pages(catalog: Catalog, settings: Settings, page: Callable[[Paper, Catalog], str] = paper_page, rows: RowsOf | None = None) -> dict[str, str]:
-    """Every generated page, keyed by its path relative to ``docs/``.
+class Rendered(Mapping[str, str]):
+    """Pages (or heads) by path: some made already, and one for each paper made each time it is asked for.
+
+    A paper's page is made when its host reads it, and not kept: the Markdown
+    of 100,000 paper pages is gigabytes, and a host that keeps pages keeps
+    them its own way (MkDocs' plugin, compressed). Iterating gives the pages
+    made already, then the papers', in the catalog's order.
+    """
+
+    def __init__(self, made: dict[str, str], papers: Sequence[Paper], make: Callable[[Paper], str]) -> None:
+        self._made = made
+        self._papers = {paper_src(paper.id): paper for paper in papers}
+        self._make = make
+
+    def __getitem__(self, src: str) -> str:
+        made = self._made.get(src)
+        return made if made is not None else self._make(self._papers[src])
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._made
+        yield from self._papers
+
+    def __len__(self) -> int:
+        return len(self._made) + len(self._papers)
+
+    def __contains__(self, src: object) -> bool:
+        return src in self._made or src in self._papers
+
+
+def render_pages(catalog: Catalog, settings: Settings, page: Callable[[Paper, Catalog], str] = paper_page, rows: RowsOf | None = None) -> Rendered:
+    """Every generated page, keyed by its path relative to ``docs/`` (a paper's made when asked for: see ``Rendered``).
 
     ``page`` renders a paper's page and ``rows`` a page's list of papers: here,
     or a host reuses the last build's (``generator.session``).
@@ -624,6 +653,4 @@ def render_pages(catalog: Catalog, settings: Settings, page: Callable[[Paper, Ca
     pages.update(archive_pages(catalog, settings, rows))
     for tag in catalog.used_tags:
         pages.update(tag_pages(catalog, settings, tag, rows))
-    for paper in catalog.papers:
-        pages[paper_src(paper.id)] = page(paper, catalog)
-    return pages
+    return Rendered(pages, catalog.papers, lambda paper: page(paper, catalog))

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import itertools
 import json
 import logging
 import os
 import threading
+import zlib
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -36,6 +38,7 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import TableOfContents
 from mkdocs.theme import Theme
 from mkdocs.utils import clean_directory
 
@@ -44,6 +47,7 @@ from .config import Settings
 from .errors import PapersError
 from .feeds import discovery_links, midnight
 from .incremental import Manifest, digest, folder_state, load, manifest_path
+from .rawhtml import GeneratedHTML, mark, restore
 from .search import HandPage, Indexer, IndexingStopped, IndexStats
 from .serve import STATUS_FILE, Watcher, problem_banner
 from .session import Session
@@ -103,6 +107,19 @@ class _Output(File):
 
     def is_modified(self) -> bool:
         return self.changed
+
+
+class _Packed(_Output):
+    """A generated page kept compressed until MkDocs reads it: as text, 100,000 papers' pages are gigabytes."""
+
+    @property
+    def content_bytes(self) -> bytes:
+        assert isinstance(self._content, bytes)
+        return zlib.decompress(self._content)
+
+    @property
+    def content_string(self) -> str:
+        return self.content_bytes.decode("utf-8")
 
 
 class _QuietDirty(logging.Filter):
@@ -215,6 +232,10 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     #: Under `mkdocs serve`: what tells MkDocs the archive changed.
     watcher: Watcher | None = None
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.generated_html = GeneratedHTML()
+
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.incremental = dirty or command == "serve"
         self.serving = command == "serve"
@@ -227,6 +248,8 @@ class PapersPlugin(BasePlugin[PapersConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not config.use_directory_urls:  # lists of papers, feeds and search link to papers/<id>/
             raise PluginError("papers: use_directory_urls: false is not supported (pages are linked as papers/<id>/); remove it from mkdocs.yml")
+        if not any(isinstance(extension, GeneratedHTML) for extension in config.markdown_extensions):
+            config.markdown_extensions.append(self.generated_html)
         options = dict(self.config)
         options.update(site_url=config.site_url or "", site_name=config.site_name, site_description=config.site_description or "")
         _hear_the_cache()
@@ -306,15 +329,19 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             self.output_lock = None
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        generated: dict[str, str | bytes] = {**self.site.pages, **self.site.files}
         assert self.manifest is not None
         hand_written = {file.src_uri for file in files}
         site_dir = os.path.abspath(config.site_dir)
-        for src_uri, content in generated.items():
+        # Each paper's page is made here, as it is handed over (``pages.Rendered``); a build keeps it compressed.
+        # (`mkdocs serve` keeps its pages as they are: its session holds them for the next rebuild anyway.)
+        for src_uri, content in itertools.chain(self.site.pages.items(), self.site.files.items()):
             if src_uri in hand_written:
                 log.info("docs/%s is hand-written: it replaces the generated one", src_uri)
                 continue
-            file = _Output.generated(config, src_uri, content=content)
+            if isinstance(content, str) and not self.serving:
+                file = _Packed.generated(config, src_uri, content=zlib.compress(content.encode("utf-8"), 1))
+            else:
+                file = _Output.generated(config, src_uri, content=content)
             destination = f"{site_dir}/{file.dest_uri}"  # the file's abs_dest_path, without normalising 10,000 paths
             file.changed = self.manifest.changed(src_uri, self._digest(content, self.site.heads.get(src_uri, "")), destination)
             files.append(file)
@@ -331,8 +358,17 @@ class PapersPlugin(BasePlugin[PapersConfig]):
             return digest(content, head)
         return self.session.memo.get("digest", (content, head), lambda: digest(content, head))
 
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # A generated page's own HTML blocks pass through Python-Markdown unparsed (``generator.rawhtml``).
+        return mark(markdown, page.file.content_string) if isinstance(page.file, _Output) else markdown
+
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        if page.file.generated_by is None:  # hand-written (About…): searched as a page; papers have their own records
+        if isinstance(page.file, _Output):
+            if page.present_anchor_ids is not None:  # MkDocs checks links to anchors, in raw HTML too
+                page.present_anchor_ids |= self.generated_html.ids
+            # Not a marked copy of the page kept to the end of the build: its meta says its title, which is all MkDocs reads of it now.
+            page.markdown = ""
+        elif page.file.generated_by is None:  # hand-written (About…): searched as a page; papers have their own records
             self.hand_pages.append(HandPage(page.url, page.title or "", html))
         return html
 
@@ -344,6 +380,10 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         head = discovery_links(self.settings, tag) + "\n" + self.site.heads.get(page.file.src_uri, "")
         if self.serving:  # every served page shows the archive's problem, if any, without being rendered again
             head += "\n" + problem_banner(urlsplit(config.site_url or "/").path + STATUS_FILE)
+        if isinstance(page.file, _Output):
+            output = restore(output, page.file.content_string)
+            # Written once this hook returns, and never read again: 100,000 pages' content would stay in memory to the end.
+            page.content, page.toc = None, TableOfContents([])
         return output.replace("</head>", head.rstrip("\n") + "\n</head>", 1)
 
     def on_post_build(self, config: MkDocsConfig) -> None:

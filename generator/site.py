@@ -6,7 +6,7 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,7 @@ from .errors import Problem, ProblemsError
 from .feeds import RenderFeed, render_feed, render_feeds
 from .incremental import digest
 from .metadata import paper_head
-from .pages import RowsOf, alias_redirects, paper_item, paper_list, paper_page, paper_row, paper_src, render_pages
+from .pages import Rendered, RowsOf, alias_redirects, paper_item, paper_list, paper_page, paper_row, render_pages
 from .records import Record, note_references
 from .related import Document, Related, cached_related, document
 from .search import RecordOf, paper_record
@@ -32,10 +32,11 @@ class Site:
     """Everything a host needs to publish: the catalog, Markdown pages and other files (feeds)."""
 
     catalog: Catalog
-    pages: dict[str, str]
+    #: Markdown by page path; a paper's page is made each time it is read (see ``pages.Rendered``).
+    pages: Mapping[str, str]
     files: dict[str, bytes] = field(default_factory=dict)
-    #: HTML for each page's ``<head>`` (Scholar, Open Graph, JSON-LD), by page path; empty without a site_url.
-    heads: dict[str, str] = field(default_factory=dict)
+    #: HTML for each page's ``<head>`` (Scholar, Open Graph, JSON-LD), by page path, made when read; empty without a site_url.
+    heads: Mapping[str, str] = field(default_factory=dict)
     #: Seconds each stage took, in order: what a slow build spent its time on.
     timings: dict[str, float] = field(default_factory=dict)
     #: How a paper's search record is made: ``paper_record``, or under a session the last build's reused.
@@ -271,14 +272,14 @@ def generate(
     with timed(timings, "pages"):
         files = alias_redirects(taxonomy.aliases)
         pages = render_pages(catalog, settings, *_reused_renderers(session, keys)) if session and keys else render_pages(catalog, settings)
-    heads = {}
+    heads: Mapping[str, str] = {}
     if feeds:
         with timed(timings, "feeds"):
             files.update(render_feeds(catalog, settings, taxonomy.aliases, _reused_feed(session, keys) if session and keys else None))
         with timed(timings, "metadata"):
             base = settings.require_site_url()
             head = (lambda p: paper_head(p, catalog, base)) if session is None or keys is None else _reused_head(session, keys, catalog, base)
-            heads = {paper_src(p.id): head(p) for p in catalog.papers}
+            heads = Rendered({}, catalog.papers, head)
     search_record = _reused_search_record(session, keys) if session and keys else paper_record
     return Site(catalog, pages, files, heads, timings, search_record)
 

@@ -34,7 +34,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -44,43 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_build import make_archive  # noqa: E402
+from bench_build import Peak, make_archive  # noqa: E402
 
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-
-
-def tree_pss(root: int) -> int:
-    """Proportional set size (bytes) of a process and its descendants: shared pages are counted once in all."""
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, IndexError, ValueError):
-            continue  # the process ended meanwhile
-    return total
-
-
-class Peak:
-    """The highest ``tree_pss`` of a process while it runs, sampled on a thread."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid, self.value, self._stop = pid, 0, threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.25):
-            self.value = max(self.value, tree_pss(self.pid))
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.value
 
 
 def build(project: Path, *extra: str) -> tuple[float, int]:
