@@ -3,11 +3,13 @@
 It only routes hooks: settings and the whole generated site in ``on_config``
 (run again on every ``mkdocs serve`` rebuild), the site folder locked in
 ``on_pre_build`` until the build ends, pages and feeds handed over in
-``on_files``, hand-written pages collected for search in ``on_page_content``,
-feed links in ``on_post_page``, the search index in ``on_post_build``, archive
+``on_files``, generated pages marked in ``on_page_markdown`` so that their own
+HTML blocks skip Python-Markdown (``generator.rawhtml``), hand-written pages
+collected for search in ``on_page_content``, those blocks put back and feed
+links added in ``on_post_page``, the search index in ``on_post_build``, archive
 watching in ``on_serve``.
 Nothing is written into the watched ``docs/``: generated pages live in memory
-as MkDocs ``File`` objects.
+as MkDocs ``File`` objects (a build keeps them compressed).
 
 Builds are incremental under ``mkdocs serve`` and ``mkdocs build --dirty``: each
 generated file says truthfully whether its output changed since the site
