@@ -158,7 +158,7 @@ class _Plan:
         if self._titles is None:  # built once, and only when a paper with an id matches nothing else
             self._titles = {}
             for record_id, identity in self.known.identities.items():
-                if identity.title is not None:
+                if identity.title is not None and not self.arxiv_of(record_id):  # not one this import gave an id already
                     self._titles.setdefault(identity.title, []).append(record_id)
             for record in self.result.added:
                 if not record.arxiv:

@@ -107,7 +107,16 @@ def restore(html: str, source: str) -> str:
 
     Each block comes with the line break that ended it, as Python-Markdown puts back a block it set aside.
     """
-    return _TOKEN_RE.sub(lambda m: source[int(m.group(1)) : int(m.group(2))] + ("" if m.group(3) else "\n"), html)
+    return _TOKEN_RE.sub(lambda m: _block_of(source[int(m.group(1)) : int(m.group(2))]) + ("" if m.group(3) else "\n"), html)
+
+
+def _block_of(text: str) -> str:
+    """A block as Python-Markdown passes it through: its tabs made spaces first (a block starts a line, so columns agree)."""
+    return text.expandtabs(TAB_LENGTH) if "\t" in text else text
+
+
+#: Python-Markdown's default ``tab_length``, which MkDocs keeps.
+TAB_LENGTH = 4
 
 
 class GeneratedHTML(Extension):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -82,7 +83,9 @@ class Entry(NamedTuple):
 
     @classmethod
     def of(cls, info: os.stat_result, data: bytes, checked: int, identity: Identity, left_out: Sequence[Sequence] = ()) -> Entry:
-        return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, digest(data), checked, *identity, left_out)
+        # Lists, as the register's JSON reads back: an entry read again compares equal to the one saved.
+        said = [list(problem) for problem in left_out]
+        return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, digest(data), checked, *identity, said)
 
     @property
     def identity(self) -> Identity:
@@ -131,24 +134,30 @@ class Register:
         unsure: list[str] = []
         for record_id, path in files.items():
             entry = self.entries.get(record_id)
-            if entry is not None and self._still_true(entry, path):
-                kept[record_id] = entry
+            still = self._still_true(entry, path) if entry is not None else None
+            if still is not None:
+                kept[record_id] = still
             else:
                 unsure.append(path)
         return kept, unsure
 
     @staticmethod
-    def _still_true(entry: Entry, path: str) -> bool:
+    def _still_true(entry: Entry, path: str) -> Entry | None:
+        """The entry if it is still true of its file (checked again now, when only its bytes could tell), else None."""
         try:
             info = os.stat(path)
             if not entry.same_times(info):
-                return False
+                return None
             if not entry.racy:
-                return True
+                return entry
+            now = time.time_ns()
             with open(path, "rb") as file:  # written within a tick of being registered: only its bytes can tell
-                return digest(file.read()) == entry.digest
+                if digest(file.read()) != entry.digest:
+                    return None
+            # Once a tick has passed, its times vouch for it, for the next import too (else every file an import wrote stays racy).
+            return entry._replace(checked=now) if now - entry.mtime >= RACY_NS else entry
         except OSError:
-            return False
+            return None
 
     def save(self, entries: Mapping[str, Entry]) -> None:
         """Write the register for ``entries`` (the archive's every record), replacing the last one whole.

@@ -85,3 +85,8 @@ def test_while_mkdocs_renders_a_page_its_content_holds_no_generated_block() -> N
 
 def test_markdown_another_plugin_changed_is_not_marked_and_renders_as_ever() -> None:
     assert mark("# Changed\n", "# T\n") == "# Changed\n"
+
+
+def test_a_tab_in_a_generated_block_comes_out_as_python_markdown_makes_it() -> None:
+    text = '# T\n\n<p class="papers-authors">A\tB, C</p>\n<div>\tx</div>\n\nEnd.\n'
+    assert generated(text) == convert(text)

@@ -139,3 +139,22 @@ def test_imports_with_a_register_write_what_imports_without_one_write(tmp_path: 
         return {str(p.relative_to(archive.root)): p.read_bytes() for p in sorted(archive.root.glob("*/*.yaml"))}
 
     assert files(kept) == files(lost) and len(files(kept)) == 91
+
+
+def test_files_an_import_wrote_are_vouched_for_by_their_times_once_a_second_has_passed(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.register
+
+    import_sources(archive, [SEED], today=TODAY)  # registered as they were written: within a tick, so racy
+    real_now = generator.register.time.time_ns
+    monkeypatch.setattr(generator.register.time, "time_ns", lambda: real_now() + 2 * RACY_NS)  # two seconds later
+    import_sources(archive, [listing(tmp_path, "a.txt", ("A New Study of GANs", ABSTRACT))], today=TODAY)
+    monkeypatch.setattr(generator.register.time, "time_ns", real_now)
+    hashed: list[bytes] = []
+    real_digest = generator.register.digest
+    monkeypatch.setattr(generator.register, "digest", lambda data: (hashed.append(data), real_digest(data))[1])
+    import_sources(archive, [listing(tmp_path, "b.txt", ("GAN: A Study", ABSTRACT + " Again."))], today=TODAY)
+    # The 87 were hashed once, two seconds on, and are vouched for by their times since: only the two
+    # papers the last imports wrote are hashed (the one just registered, and the one written before it).
+    assert len(hashed) <= 2
