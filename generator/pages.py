@@ -623,8 +623,9 @@ class Rendered(Mapping[str, str]):
     """
 
     def __init__(self, made: dict[str, str], papers: Sequence[Paper], make: Callable[[Paper], str]) -> None:
-        self._made = made
         self._papers = {paper_src(paper.id): paper for paper in papers}
+        # A paper whose page has a made page's path (an id "index") replaces it, as it always did: one page per path.
+        self._made = {src: page for src, page in made.items() if src not in self._papers}
         self._make = make
 
     def __getitem__(self, src: str) -> str:
