@@ -763,18 +763,16 @@ class Archive:
             raise ProblemsError(read.problems, problems_in(len(read.problems), self.root))
         return read.records[0]
 
-    def _register_written(self, added: list[Record], edited: list[str]) -> None:
-        """Add the files just written to the register, so that the next import need not read them."""
+    def _register_written(self, added: list[Record], written: Mapping[str, bytes], edited: list[str]) -> None:
+        """Add the files just written (``written``: the new records' bytes) to the register, so that the next import need not read them."""
         register = self._register
         if register is None or not (added or edited):
             return
         entries = dict(register.entries)
-        for record in added:  # its identity is the record's, which its file was made from
-            path = self.path_for(record.id)
+        for record in added:  # its identity is the record's, and its bytes those just written: only its state is read
             checked = time.time_ns()
             try:
-                with open(path, "rb") as file:
-                    entries[record.id] = Entry.of(os.fstat(file.fileno()), file.read(), checked, identity_of(record))
+                entries[record.id] = Entry.of(os.stat(self.path_for(record.id)), written[record.id], checked, identity_of(record))
             except OSError:
                 entries.pop(record.id, None)
         entries.update(_read_records([self.path_for(i) for i in edited], os.getcwd(), noting=True).entries)
@@ -828,8 +826,9 @@ class Archive:
         if clashes:
             raise ProblemsError([Problem(self.display(p), None, "already exists; an import never overwrites a record") for p in clashes])
         transaction = Transaction(self.root, self._holder)
+        written: dict[str, bytes] = {}
         for record in added:
-            content = dump_record(record).encode("utf-8")
+            content = written[record.id] = dump_record(record).encode("utf-8")
             self._check_size(self.path_for(record.id), content)
             transaction.put(f"{shard(record.id)}/{record.id}.yaml", content)
         for record_id, edit in sorted((edits or {}).items()):
@@ -839,7 +838,7 @@ class Archive:
             self._check_edited(path, text)
             transaction.put(f"{shard(record_id)}/{record_id}.yaml", text.encode("utf-8"))
         transaction.commit()
-        self._register_written(added, sorted(edits or {}))
+        self._register_written(added, written, sorted(edits or {}))
         return None
 
     def _check_size(self, path: Path, content: bytes) -> None:

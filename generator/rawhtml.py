@@ -30,6 +30,9 @@ from markdown.preprocessors import Preprocessor
 #: preprocessor removes it), and unguessable, so no page written by hand can ask for the shortcut.
 MARK = f"papers-generated-{secrets.token_hex(16)}"
 
+#: Python-Markdown's default ``tab_length``, which MkDocs keeps.
+TAB_LENGTH = 4
+
 _OPENING_TAG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9]*)[\s>]")
 _CLOSING_TAG_RE = re.compile(r"</([A-Za-z][A-Za-z0-9]*)>\s*$")
 _ID_RE = re.compile(r"""\sid=["']([^"']+)["']""")
@@ -113,10 +116,6 @@ def restore(html: str, source: str) -> str:
 def _block_of(text: str) -> str:
     """A block as Python-Markdown passes it through: its tabs made spaces first (a block starts a line, so columns agree)."""
     return text.expandtabs(TAB_LENGTH) if "\t" in text else text
-
-
-#: Python-Markdown's default ``tab_length``, which MkDocs keeps.
-TAB_LENGTH = 4
 
 
 class GeneratedHTML(Extension):
