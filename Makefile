@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install node-deps browser site serve test lint format check golden clean linkcheck lock system-deps screenshots
+.PHONY: install node-deps browser site serve test test-engine engine engines lint format check golden clean linkcheck lock system-deps screenshots
 
 # Installs exactly the pinned, hashed versions of requirements.lock, then the project itself
 # (-qq: setuptools' notes about editable installs are not problems and would bury real ones).
@@ -18,10 +18,25 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)  ## set up .venv with the pinned dependencies and the project
 
+# The engine that builds the site: mkdocs (the default), properdocs or zensical (generator/engines.py).
+# Each but MkDocs is optional: its own lock (requirements.lock and the engine, pinned and hashed) installs it.
+ENGINE ?= mkdocs
+ENGINES := mkdocs properdocs zensical
+ifeq ($(filter $(ENGINE),$(ENGINES)),)
+$(error unknown ENGINE=$(ENGINE): use one of $(ENGINES))
+endif
+ENGINE_STAMP = $(if $(filter mkdocs,$(ENGINE)),$(STAMP),$(VENV)/.engine-$(ENGINE))
+$(VENV)/.engine-%: requirements-%.lock $(STAMP)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $<
+	touch $@
+
+engine: $(ENGINE_STAMP)  ## install ENGINE (properdocs, zensical) into .venv; mkdocs is in the default install
+engines: $(VENV)/.engine-properdocs $(VENV)/.engine-zensical  ## install every engine (the tests build with each)
+
 # MKDOCS_FLAGS=--dirty: render only what changed since the last build into site/ (the deploy workflow's; exact).
 MKDOCS_FLAGS ?=
-site: $(STAMP)  ## build site/ from archive/ (strict: any warning fails)
-	$(BIN)/mkdocs build --strict $(MKDOCS_FLAGS)
+site: $(ENGINE_STAMP)  ## build site/ from archive/ with ENGINE (default mkdocs; strict: any warning fails)
+	$(BIN)/papers build --engine $(ENGINE) $(MKDOCS_FLAGS)
 
 serve: $(STAMP)  ## serve at http://127.0.0.1:8000 with live reload (archive edits included)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
@@ -59,11 +74,15 @@ node-deps: $(NODE_STAMP)  ## install the pinned JavaScript the browser tests inj
 
 # Two runs: every test on both cores, then alone the few that load every core themselves (busy loops,
 # parallel kills), which would otherwise slow the tests beside them several times over.
-test: $(STAMP) $(NODE_STAMP) system-deps browser  ## lint and every test, end-to-end and browser tests included
+test: $(STAMP) $(NODE_STAMP) system-deps browser engines  ## lint and every test, end-to-end and browser tests included (every engine)
 	$(BIN)/ruff check generator tests scripts
 	$(BIN)/ruff format --check generator tests scripts
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=10 -m "not loaded"
 	$(BIN)/python -m pytest -q --durations=5 -m loaded
+
+# CI's matrix: one engine's build of the bundled archive, checked end to end (tests/test_engines.py).
+test-engine: $(ENGINE_STAMP) $(NODE_STAMP) browser  ## the end-to-end checks of ENGINE's build only
+	PAPERS_ENGINES=$(ENGINE) $(BIN)/python -m pytest -q tests/test_engines.py
 
 check: $(STAMP)  ## validate every record of the archive
 	$(BIN)/papers check
@@ -84,6 +103,10 @@ screenshots: site browser  ## retake the README's screenshots (home, a paper, se
 lock: $(STAMP)  ## refresh requirements.lock from pyproject.toml (add --upgrade for newer versions)
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --generate-hashes --extra test --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	for engine in properdocs zensical; do \
+	  $(BIN)/pip-compile --generate-hashes --extra test --extra $$engine --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	    -c requirements.lock -o requirements-$$engine.lock pyproject.toml; \
+	done
 
 clean:
 	rm -rf site .cache

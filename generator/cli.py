@@ -89,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     suggest.add_argument("tag", metavar="TAG", help="a tag's slug, as in the taxonomy (diffusion-models)")
     suggest.add_argument("--limit", type=int, default=10, metavar="N", help="how many papers (default 10)")
 
+    build = sub.add_parser("build", help="build the site with an engine: MkDocs (the default), ProperDocs or Zensical; strict: a warning fails it")
+    build.add_argument("--engine", default="mkdocs", choices=("mkdocs", "properdocs", "zensical"), help="the engine (default: mkdocs)")
+    build.add_argument("-d", "--site-dir", type=Path, metavar="DIR", help="the folder to build into (default: site_dir of mkdocs.yml)")
+    build.add_argument("--dirty", action="store_true", help="MkDocs and ProperDocs: render only what changed since the last build (Zensical always does)")
     gen = sub.add_parser("generate", help="write the generated Markdown pages to a folder, for use without the plugin")
     gen.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write to (created if needed)")
     return parser
@@ -301,6 +305,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from .engines import build
+
+    return build(args.engine, args.config_file, args.site_dir, dirty=args.dirty)
+
+
 def cmd_tags(args: argparse.Namespace) -> int:
     settings = _settings(args)
     taxonomy = load_taxonomy(settings.taxonomy)
@@ -380,6 +390,7 @@ COMMANDS = {
     "check": cmd_check,
     "export": cmd_export,
     "generate": cmd_generate,
+    "build": cmd_build,
     "tags": cmd_tags,
 }
 

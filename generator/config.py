@@ -137,11 +137,17 @@ def _env_tag(loader: _TolerantLoader, node: yaml.Node) -> Any:
 _TolerantLoader.add_constructor("!ENV", _env_tag)
 
 
-def load_settings(mkdocs_yml: Path) -> Settings:
-    """Settings from the ``papers`` plugin section of ``mkdocs.yml``, for use without MkDocs."""
+def read_site_config(mkdocs_yml: Path) -> dict[str, Any]:
+    """``mkdocs.yml`` as a mapping, read without MkDocs (``!ENV`` resolved as MkDocs resolves it)."""
     data = read_yaml(mkdocs_yml, ConfigError, missing="run from the site's folder or pass --config-file", loader=_TolerantLoader) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{mkdocs_yml}: expected a mapping of MkDocs settings")
+    return data
+
+
+def load_settings(mkdocs_yml: Path, data: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from the ``papers`` plugin section of ``mkdocs.yml`` (or of ``data``, read from it already), for use without MkDocs."""
+    data = read_site_config(mkdocs_yml) if data is None else data
     plugins = data.get("plugins") or []
     # MkDocs takes plugins as a list (`- papers: {…}`) or as a mapping (`papers: {…}`).
     entries = [plugins] if isinstance(plugins, dict) else [p for p in plugins if isinstance(p, dict)]

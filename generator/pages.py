@@ -107,6 +107,14 @@ def _yaml_flow(fields: dict[str, str]) -> str:
     return json.dumps(fields, ensure_ascii=False).translate(_YAML_BREAKS)
 
 
+def with_front_matter(page: str, **fields: str) -> str:
+    """``page`` (a generated page: it opens with ``front_matter``, or has none) with ``fields`` added to its front matter."""
+    if not page.startswith("---\n"):  # the home page: its title is the site's
+        return "---\n" + _yaml_flow(fields) + "\n---\n\n" + page
+    head, _, rest = page.removeprefix("---\n").partition("\n---\n")
+    return "---\n" + _yaml_flow({**json.loads(head), **fields}) + "\n---\n" + rest
+
+
 def html_block(tag: str, text: str, css_class: str) -> str:
     """``text`` as a raw HTML block: Markdown leaves it alone, so only HTML escaping is needed.
 

@@ -47,14 +47,14 @@ from mkdocs.utils import clean_directory
 from .cache import log as cache_log
 from .config import Settings
 from .errors import PapersError
-from .feeds import discovery_links, midnight
+from .feeds import midnight
 from .incremental import Manifest, digest, folder_state, load, manifest_path
 from .rawhtml import GeneratedHTML, mark, restore
 from .search import HandPage, Indexer, IndexingStopped, IndexStats
 from .serve import STATUS_FILE, Watcher, problem_banner
 from .session import Session
 from .session import log as session_log
-from .site import OutputLock, Site, generate, usable_cache_dir
+from .site import OutputLock, Site, generate, page_head, usable_cache_dir
 
 log = logging.getLogger("mkdocs.plugins.papers")
 # Read once, when MkDocs imports the plugin: later the variable may be the one we set.
@@ -378,8 +378,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         # Feed discovery for every page, whatever the theme (the archive's feed, and a tag page's own),
         # and a paper page's Scholar, Open Graph and JSON-LD tags.
         slug = page.meta.get("papers_tag") if page.meta else None  # set by generated tag pages only
-        tag = self.site.catalog.tags.get(slug) if isinstance(slug, str) else None
-        head = discovery_links(self.settings, tag) + "\n" + self.site.heads.get(page.file.src_uri, "")
+        head = page_head(self.site, self.settings, page.file.src_uri, slug)
         if self.serving:  # every served page shows the archive's problem, if any, without being rendered again
             head += "\n" + problem_banner(urlsplit(config.site_url or "/").path + STATUS_FILE)
         if isinstance(page.file, _Output):

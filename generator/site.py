@@ -15,7 +15,7 @@ from .archive import Archive, problems_in
 from .catalog import Catalog, Paper, Tag, curated_tags, new_catalog
 from .config import Settings
 from .errors import Problem, ProblemsError
-from .feeds import RenderFeed, render_feed, render_feeds
+from .feeds import RenderFeed, discovery_links, render_feed, render_feeds
 from .incremental import digest
 from .metadata import paper_head
 from .pages import Rendered, RowsOf, alias_redirects, paper_item, paper_list, paper_page, paper_row, render_pages
@@ -41,6 +41,13 @@ class Site:
     timings: dict[str, float] = field(default_factory=dict)
     #: How a paper's search record is made: ``paper_record``, or under a session the last build's reused.
     search_record: RecordOf = paper_record
+
+
+def page_head(site: Site, settings: Settings, src: str, tag_slug: object = None) -> str:
+    """What every host adds to a page's ``<head>``: feed discovery (the archive's feed, and a tag page's
+    own: ``tag_slug`` is its front matter's ``papers_tag``), and a paper page's Scholar, Open Graph and JSON-LD tags."""
+    tag = site.catalog.tags.get(tag_slug) if isinstance(tag_slug, str) else None
+    return (discovery_links(settings, tag) + "\n" + site.heads.get(src, "")).rstrip("\n")
 
 
 @contextmanager

@@ -1,0 +1,271 @@
+"""The Zensical host: the archive built by Zensical, which reads ``mkdocs.yml`` but runs no MkDocs plugin.
+
+``papers build --engine zensical`` does what the MkDocs plugin does, with files
+and theme overrides instead of hooks:
+
+1. the core generates every page, feed and redirect into a build folder
+   (``<cache_dir>/zensical/docs``), each page with what its ``<head>`` gets
+   (feed links; a paper's Scholar, Open Graph and JSON-LD tags) in its front
+   matter; files are written only when their bytes change;
+2. the hand-written pages and the project's theme overrides are copied beside
+   them, and this package's Zensical templates go over the overrides
+   (``generator/data/zensical``: the head, the Pagefind search box, section tabs);
+3. a config that inherits ``mkdocs.yml`` points Zensical at them, with its own
+   search (one ``search.json``, downloaded whole) off;
+4. ``zensical build --strict`` runs while Pagefind indexes the papers;
+5. the hand-written pages join the index, the index is published into the
+   output, and the output replaces the site folder.
+
+Why a build folder: Zensical wants its sources and output inside the folder of
+its config, and ``zensical build --clean`` empties the ``.cache`` beside it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from .config import Settings, load_settings, read_site_config
+from .errors import PapersError
+from .feeds import discovery_links, midnight
+from .pages import with_front_matter
+from .search import HandPage, Indexer, IndexStats
+from .site import OutputLock, Site, generate, page_head, usable_cache_dir
+
+log = logging.getLogger("papers.zensical")
+
+#: This package's templates for Zensical's theme (MiniJinja, not Jinja: the MkDocs overrides do not all run there).
+TEMPLATES = Path(__file__).parent / "data" / "zensical"
+#: Zensical's name in a page's ``<meta name="generator">`` starts with this.
+GENERATOR = "zensical-"
+
+
+class ZensicalError(PapersError):
+    """Zensical's build failed."""
+
+
+def build(config_file: Path, site_dir: Path | None = None) -> IndexStats:
+    """Build the site of ``config_file`` (``mkdocs.yml``) with Zensical into ``site_dir`` (default: its ``site_dir``)."""
+    config_file = config_file.resolve()
+    data = read_site_config(config_file)
+    root = config_file.parent
+    settings = load_settings(config_file, data)
+    target = site_dir.resolve() if site_dir is not None else root / str(data.get("site_dir") or "site")
+    docs = root / str(data.get("docs_dir") or "docs")
+    custom_dir = _custom_dir(data, root)
+    lock = OutputLock(target, log)
+    lock.acquire()
+    try:
+        with _build_folder(settings) as folder:
+            return _build(settings, config_file, folder, docs, custom_dir, target)
+    finally:
+        lock.release()
+
+
+def _build(settings: Settings, config_file: Path, folder: Path, docs: Path, custom_dir: Path | None, target: Path) -> IndexStats:
+    site = generate(settings, log=log)
+    timings = ", ".join(f"{stage} {sec:.1f}" for stage, sec in site.timings.items())
+    log.info("%d papers; seconds spent on %s", len(site.catalog.papers), timings)
+    # Pagefind indexes the papers on the other core while Zensical renders.
+    indexer = Indexer(site.catalog, usable_cache_dir(settings.cache_dir, log), record_of=site.search_record)
+    try:
+        hand_written = write_sources(site, settings, docs, folder / "docs")
+        write_theme(custom_dir, folder / "overrides")
+        config = write_config(config_file, folder, settings)
+        output = folder / "site"
+        names = {src: f"generated page {src}" for src in site.pages} | {src: f"{docs.name}/{src}" for src in hand_written}
+        run_zensical(config, _build_date(site), names)
+        pages = hand_pages(output, hand_written, settings.site_name)
+    except BaseException:
+        indexer.stop()
+        raise
+    stats = indexer.publish(output, pages)
+    _replace(output, target)
+    return stats
+
+
+def _custom_dir(data: dict, root: Path) -> Path | None:
+    theme = data.get("theme")
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    return root / str(custom) if custom else None
+
+
+@contextmanager
+def _build_folder(settings: Settings) -> Iterator[Path]:
+    """``<cache_dir>/zensical``, kept between builds (Zensical's own cache lives there); a temporary folder without a cache."""
+    cache = usable_cache_dir(settings.cache_dir, log)
+    if cache is not None:
+        folder = cache / "zensical"
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="papers-zensical-") as temporary:
+        yield Path(temporary)
+
+
+def write_sources(site: Site, settings: Settings, docs: Path, target: Path) -> list[str]:
+    """Zensical's sources in ``target``: the hand-written files of ``docs``, then every generated page and file.
+
+    A generated page carries its ``<head>`` additions as ``papers_head`` in its front
+    matter (``main.html`` prints it). Only files whose bytes change are written, and
+    files no longer made are removed, so Zensical's cache sees what changed.
+    Returns the hand-written pages' paths.
+    """
+    wanted: dict[str, bytes] = {}
+    hand_written = []
+    for path in sorted(docs.rglob("*")) if docs.is_dir() else []:
+        if path.is_file():
+            src = path.relative_to(docs).as_posix()
+            wanted[src] = path.read_bytes()
+            if src.endswith(".md"):
+                hand_written.append(src)
+    for src in site.pages:
+        if src in wanted:
+            log.info("docs/%s is hand-written: it replaces the generated one", src)
+            continue
+        page = site.pages[src]
+        meta = _front_matter(page)
+        head = page_head(site, settings, src, meta.get("papers_tag"))
+        wanted[src] = with_front_matter(page, papers_head=head).encode("utf-8")
+    for src, content in site.files.items():
+        wanted.setdefault(src, content)
+    _sync(target, wanted)
+    return hand_written
+
+
+def _front_matter(page: str) -> dict:
+    if not page.startswith("---\n"):
+        return {}
+    head = page[4 : page.index("\n---\n")]
+    return yaml.safe_load(head) or {}
+
+
+def _sync(target: Path, wanted: dict[str, bytes]) -> None:
+    """Make ``target`` hold exactly ``wanted`` (path -> bytes), touching only what differs."""
+    for src, content in wanted.items():
+        path = target / src
+        try:
+            if path.read_bytes() == content:
+                continue
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    for path in sorted(target.rglob("*"), reverse=True):  # deepest first: folders after their files
+        if path.is_file() and path.relative_to(target).as_posix() not in wanted:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def write_theme(custom_dir: Path | None, target: Path) -> None:
+    """The project's theme overrides, then this package's Zensical templates over them."""
+    shutil.rmtree(target, ignore_errors=True)
+    if custom_dir is not None and custom_dir.is_dir():
+        shutil.copytree(custom_dir, target)
+    shutil.copytree(TEMPLATES, target, dirs_exist_ok=True)
+
+
+def write_config(config_file: Path, folder: Path, settings: Settings) -> Path:
+    """A Zensical config in ``folder`` inheriting ``config_file``: the build folder's sources, theme and output, Zensical's search off.
+
+    The archive's feed link is ``extra.papers_links``, for hand-written pages (generated ones carry their own head).
+    """
+    own = {
+        "INHERIT": os.path.relpath(config_file, folder),
+        "docs_dir": "docs",
+        "site_dir": "site",
+        "theme": {"custom_dir": "overrides"},
+        "plugins": [{"search": {"enabled": False}}],
+        "extra": {"papers_links": discovery_links(settings)},
+    }
+    path = folder / "mkdocs.yml"
+    text = "# Written by `papers build --engine zensical` on every build: edit the project's mkdocs.yml instead.\n"
+    path.write_text(text + yaml.safe_dump(own, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _build_date(site: Site) -> str:
+    """The newest paper's date, as the MkDocs plugin pins it: the same archive builds the same site (sitemap dates)."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        return os.environ["SOURCE_DATE_EPOCH"]
+    newest = site.catalog.newest_date
+    return str(int(midnight(newest).timestamp())) if newest else "0"
+
+
+def run_zensical(config: Path, build_date: str, names: dict[str, str]) -> None:
+    """``zensical build --strict`` of ``config``; its output is logged, and a failed build raises with what it said.
+
+    ``names`` maps a source in the build folder to what the curator knows it as (``docs/about.md``, or a generated page).
+    """
+    command = [sys.executable, "-m", "zensical", "build", "--strict", "-f", str(config)]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": build_date, "NO_COLOR": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=config.parent)
+    said = _ANSI.sub("", result.stdout + result.stderr).strip()
+    if result.returncode != 0:
+        raise ZensicalError(explain_failure(said, names))
+    for line in said.splitlines():
+        log.info("zensical: %s", line)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: Zensical's warning, where it is (`` ╭─[ about.md:35:10 ]``), and that line (`` 35 │ [broken](nowhere.md)``).
+_WARNING = re.compile(r"^Warning: (?P<what>.+)\n\s*╭─\[ (?P<src>.+?):(?P<line>\d+):\d+ \]\n(?:.*\n)*?\s*(?P=line) │ (?P<text>.*)$", re.M)
+
+
+def explain_failure(said: str, names: dict[str, str]) -> str:
+    """What a failed Zensical build said, without its traceback: each warning at the file the curator knows (``names``) and line."""
+    problems = [f"{names.get(m['src'], m['src'])}:{m['line']}: {m['what']}: {m['text'].strip()}" for m in _WARNING.finditer(said)]
+    if not problems:  # not a warning: whatever Zensical said before its traceback
+        problems = [line for line in said.split("Traceback (most recent call last):")[0].splitlines() if line.strip()][-20:]
+    return "zensical build failed (strict: a warning fails the build):\n  " + "\n  ".join(problems) + "\nFix each, then build again."
+
+
+_ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*?)</article>', re.S)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def hand_pages(output: Path, sources: list[str], site_name: str) -> list[HandPage]:
+    """The hand-written pages as Zensical rendered them, for search: each page's article, and its title."""
+    pages = []
+    for src in sources:
+        url = page_url(src)
+        path = output / url / "index.html"
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        article, title = _ARTICLE.search(text), _TITLE.search(text)
+        name = html.unescape(title.group(1).strip()) if title else ""
+        name = name.removesuffix(f" - {site_name}")
+        pages.append(HandPage(url, name, article.group(1) if article else ""))
+    return pages
+
+
+def page_url(src: str) -> str:
+    """A page's path from the site's root, with directory URLs: ``about.md`` -> ``about/``, ``index.md`` -> ``""``."""
+    stem = src.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def _replace(output: Path, target: Path) -> None:
+    """Put ``output`` in the place of ``target`` (a rename where both are on one file system)."""
+    target.mkdir(parents=True, exist_ok=True)  # locked while it is replaced: kept, emptied, refilled
+    for old in list(target.iterdir()):
+        shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
+    for new in list(output.iterdir()):
+        try:
+            new.rename(target / new.name)
+        except OSError:  # another file system
+            shutil.move(str(new), target / new.name)
