@@ -46,11 +46,7 @@ FEATURES: dict[str, dict[str, str]] = {
     "Every page, feed and redirect the archive makes": {"mkdocs": "yes", "properdocs": "yes", "zensical": "yes"},
     "Pagefind search, feed links, Scholar and Open Graph tags": {"mkdocs": "yes", "properdocs": "yes", "zensical": "yes"},
     "Strict build: a warning fails it": {"mkdocs": "yes", "properdocs": "yes", "zensical": "yes"},
-    "Links and anchors checked at build time": {
-        "mkdocs": "yes",
-        "properdocs": "yes",
-        "zensical": "no: Zensical 0.1 does not report broken links yet; `make linkcheck` checks the output",
-    },
+    "Links and anchors checked at build time": {"mkdocs": "yes", "properdocs": "yes", "zensical": "yes"},
     "Incremental builds (`--dirty`)": {
         "mkdocs": "yes",
         "properdocs": "yes",

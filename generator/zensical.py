@@ -137,11 +137,33 @@ def write_sources(site: Site, settings: Settings, docs: Path, target: Path) -> l
         page = site.pages[src]
         meta = _front_matter(page)
         head = page_head(site, settings, src, meta.get("papers_tag"))
-        wanted[src] = with_front_matter(page, papers_head=head).encode("utf-8")
+        wanted[src] = source_relative(with_front_matter(page, papers_head=head), src).encode("utf-8")
     for src, content in site.files.items():
         wanted.setdefault(src, content)
     _sync(target, wanted)
     return hand_written
+
+
+_HREF = re.compile(r'(\shref=")(?![a-z][a-z0-9+.-]*:|/|#)([^"]*)"')
+
+
+def source_relative(page: str, src: str) -> str:
+    """``page`` with the links of its HTML relative to its source file, as Zensical reads them, not to its address.
+
+    MkDocs leaves a page's HTML alone, so the core writes its links relative to
+    the page's address (``papers/x/``: ``../y/``). Zensical 0.1 resolves them from
+    the source file instead (``papers/x.md``: ``../y/`` is ``y/``), as links in
+    Markdown are. The two differ for a page not named ``index.md``, by one folder.
+    """
+    if src.endswith("index.md"):
+        return page
+    name = src.rsplit("/", 1)[-1].removesuffix(".md")
+
+    def relink(match: re.Match[str]) -> str:
+        href = match[2]
+        return f'{match[1]}{href[3:] if href.startswith("../") else f"{name}/{href}"}"'
+
+    return _HREF.sub(relink, page)
 
 
 def _front_matter(page: str) -> dict:
@@ -233,6 +255,8 @@ def explain_failure(said: str, names: dict[str, str]) -> str:
 
 _ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*?)</article>', re.S)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+#: Zensical's skip-link target, at the top of every article: not the page's (MkDocs hands the plugin the page's own HTML).
+_SKIP = re.compile(r'<a id="__skip"[^>]*></a>')
 
 
 def hand_pages(output: Path, sources: list[str], site_name: str) -> list[HandPage]:
@@ -247,7 +271,7 @@ def hand_pages(output: Path, sources: list[str], site_name: str) -> list[HandPag
         article, title = _ARTICLE.search(text), _TITLE.search(text)
         name = html.unescape(title.group(1).strip()) if title else ""
         name = name.removesuffix(f" - {site_name}")
-        pages.append(HandPage(url, name, article.group(1) if article else ""))
+        pages.append(HandPage(url, name, _SKIP.sub("", article.group(1)) if article else ""))
     return pages
 
 

@@ -280,12 +280,12 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 300) -> bool:
 
 
 @contextmanager
-def serving(project: Path, log: Path) -> Iterator[str]:
-    """``mkdocs serve`` of ``project`` on a free port, its output in ``log``; yields the site's base URL."""
+def serving(project: Path, log: Path, engine: str = "mkdocs", config: str = "mkdocs.yml") -> Iterator[str]:
+    """``<engine> serve`` of ``project`` (``mkdocs serve`` by default) on a free port, its output in ``log``; yields the site's base URL."""
     port = free_port()
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", engine, "serve", "-f", config, "--dev-addr", f"127.0.0.1:{port}"],
             cwd=project,
             stdout=out,
             stderr=subprocess.STDOUT,
