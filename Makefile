@@ -7,39 +7,49 @@ export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install node-deps browser site serve test test-engine engine engines lint format check golden clean linkcheck lock system-deps screenshots
 
-# Installs exactly the pinned, hashed versions of requirements.lock, then the project itself
-# (-qq: setuptools' notes about editable installs are not problems and would bury real ones).
-$(STAMP): pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install -qq --no-deps -e .
-	touch $(STAMP)
-
-install: $(STAMP)  ## set up .venv with the pinned dependencies and the project
-
-# The engine that builds the site: mkdocs (the default), properdocs or zensical (generator/engines.py).
-# Each but MkDocs is optional: its own lock (requirements.lock and the engine, pinned and hashed) installs it.
+# The engine that builds the site (generator/engines.py): mkdocs (the default), properdocs or zensical.
+# Each has its own lock, every package pinned with its hashes: requirements.lock (MkDocs and Material),
+# requirements-properdocs.lock, requirements-zensical.lock (neither MkDocs nor Material). Every lock
+# holds the core and the test tools too, at the same versions, so engines share one .venv.
 ENGINE ?= mkdocs
 ENGINES := mkdocs properdocs zensical
 ifeq ($(filter $(ENGINE),$(ENGINES)),)
 $(error unknown ENGINE=$(ENGINE): use one of $(ENGINES))
 endif
-ENGINE_STAMP = $(if $(filter mkdocs,$(ENGINE)),$(STAMP),$(VENV)/.engine-$(ENGINE))
-$(VENV)/.engine-%: requirements-%.lock $(STAMP)
-	$(BIN)/python -m pip install --quiet --require-hashes -r $<
+lock_of = $(if $(filter mkdocs,$(1)),requirements.lock,requirements-$(1).lock)
+ENGINE_STAMP = $(VENV)/.engine-$(ENGINE)
+
+# The virtual environment and the project itself, without dependencies: an engine's lock brings those
+# (-qq: setuptools' notes about editable installs are not problems and would bury real ones).
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install -qq --no-deps -e .
+	touch $(STAMP)
+
+# Installs exactly the pinned, hashed versions of an engine's lock (its name worked out from the stamp's).
+.SECONDEXPANSION:
+$(VENV)/.engine-%: $(STAMP) $$(call lock_of,%)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(call lock_of,$*)
 	touch $@
 
-engine: $(ENGINE_STAMP)  ## install ENGINE (properdocs, zensical) into .venv; mkdocs is in the default install
-engines: $(VENV)/.engine-properdocs $(VENV)/.engine-zensical  ## install every engine (the tests build with each)
+install: $(ENGINE_STAMP)  ## set up .venv with the project and ENGINE's pinned dependencies (default: mkdocs)
+engine: $(ENGINE_STAMP)   ## the same: install ENGINE (mkdocs, properdocs, zensical) into .venv
+engines: $(foreach engine,$(ENGINES),$(VENV)/.engine-$(engine))  ## install every engine (the tests build with each)
 
 # MKDOCS_FLAGS=--dirty: render only what changed since the last build into site/ (the deploy workflow's; exact).
 MKDOCS_FLAGS ?=
 site: $(ENGINE_STAMP)  ## build site/ from archive/ with ENGINE (default mkdocs; strict: any warning fails)
 	$(BIN)/papers build --engine $(ENGINE) $(MKDOCS_FLAGS)
 
-serve: $(STAMP)  ## serve at http://127.0.0.1:8000 with live reload (archive edits included)
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+# Zensical runs no plugin: its serve shows what `papers build` generated, and an archive edit needs `make serve` again.
+serve: $(ENGINE_STAMP)  ## serve at http://127.0.0.1:8000 with live reload (archive edits included, but with zensical)
+ifeq ($(ENGINE),zensical)
+	$(BIN)/papers build --engine zensical
+	$(BIN)/zensical serve -f .cache/papers/zensical/mkdocs.yml --dev-addr 127.0.0.1:8000
+else
+	$(BIN)/$(ENGINE) serve -f mkdocs.yml --dev-addr 127.0.0.1:8000
+endif
 
 # Debian packages the tests use: newsboat, a real feed reader subscribed to the built feeds.
 SYSTEM_TOOLS := newsboat
@@ -56,7 +66,7 @@ system-deps:  ## install the Debian packages the tests use (as root or with sudo
 # A Chromium for the browser tests: Debian's where it runs (installed with apt-get as root here);
 # elsewhere (GitHub's runners: not root, and Ubuntu's chromium is a snap stub that does not run)
 # the one Playwright installs for itself. The tests use whichever runs.
-browser: $(STAMP)  ## install a Chromium the browser tests can drive
+browser: $(ENGINE_STAMP)  ## install a Chromium the browser tests can drive
 	@if chromium --headless=new --no-sandbox --disable-gpu --version >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; \
@@ -74,7 +84,7 @@ node-deps: $(NODE_STAMP)  ## install the pinned JavaScript the browser tests inj
 
 # Two runs: every test on both cores, then alone the few that load every core themselves (busy loops,
 # parallel kills), which would otherwise slow the tests beside them several times over.
-test: $(STAMP) $(NODE_STAMP) system-deps browser engines  ## lint and every test, end-to-end and browser tests included (every engine)
+test: engines $(NODE_STAMP) system-deps browser  ## lint and every test, end-to-end and browser tests included (every engine)
 	$(BIN)/ruff check generator tests scripts
 	$(BIN)/ruff format --check generator tests scripts
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=10 -m "not loaded"
@@ -84,25 +94,25 @@ test: $(STAMP) $(NODE_STAMP) system-deps browser engines  ## lint and every test
 test-engine: $(ENGINE_STAMP) $(NODE_STAMP) browser  ## the end-to-end checks of ENGINE's build only
 	PAPERS_ENGINES=$(ENGINE) $(BIN)/python -m pytest -q tests/test_engines.py
 
-check: $(STAMP)  ## validate every record of the archive
+check: $(ENGINE_STAMP)  ## validate every record of the archive
 	$(BIN)/papers check
 
-format: $(STAMP)
+format: $(ENGINE_STAMP)
 	$(BIN)/ruff format generator tests scripts
 	$(BIN)/ruff check --fix generator tests scripts
 
-golden: $(STAMP)  ## regenerate golden files after an intended change; review the diff
+golden: $(ENGINE_STAMP)  ## regenerate golden files after an intended change; review the diff
 	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests -k golden
 
-linkcheck: $(STAMP)  ## check every internal link and anchor of site/ offline (run `make site` first)
+linkcheck: $(ENGINE_STAMP)  ## check every internal link and anchor of site/ offline (run `make site` first)
 	$(BIN)/python scripts/check_links.py site
 
 screenshots: site browser  ## retake the README's screenshots (home, a paper, search open, dark mode) of the built site
 	$(BIN)/python scripts/screenshots.py --site site --out .github
 
-lock: $(STAMP)  ## refresh requirements.lock from pyproject.toml (add --upgrade for newer versions)
+lock: $(ENGINE_STAMP)  ## refresh requirements.lock and each engine's lock from pyproject.toml (add --upgrade for newer versions)
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --generate-hashes --extra test --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --generate-hashes --extra test --extra mkdocs --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	for engine in properdocs zensical; do \
 	  $(BIN)/pip-compile --generate-hashes --extra test --extra $$engine --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
 	    -c requirements.lock -o requirements-$$engine.lock pyproject.toml; \

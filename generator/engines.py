@@ -3,8 +3,8 @@
 MkDocs 1.x has had no release since 2024 and Material is in maintenance mode;
 ProperDocs continues MkDocs 1.x and runs the same plugin, and Zensical reads
 the same ``mkdocs.yml`` but runs no plugin (``generator.zensical`` hosts the
-core there). Each engine but MkDocs is an optional dependency: ``make engine
-ENGINE=<name>`` installs its pinned, hashed lock.
+core there), and needs neither MkDocs nor Material. Each engine is an optional
+dependency of the core with a pinned, hashed lock of its own; MkDocs' is the default.
 """
 
 from __future__ import annotations
@@ -28,16 +28,21 @@ class Engine:
     #: What it is called in prose, and the module ``python -m`` runs.
     title: str
     module: str
-    #: The optional dependency group that installs it (pyproject.toml), or "" for the default install.
-    extra: str
     #: How its build names it in each page's ``<meta name="generator">`` (a prefix).
     generator: str
+    #: Its pinned, hashed lock: the core, the test tools and the engine (``make engine ENGINE=<name>`` installs it).
+    lock: str
+
+    @property
+    def extra(self) -> str:
+        """The optional dependency group of pyproject.toml that installs it."""
+        return self.name
 
 
 ENGINES = {
-    "mkdocs": Engine("mkdocs", "MkDocs", "mkdocs", "", "mkdocs-1."),
-    "properdocs": Engine("properdocs", "ProperDocs", "properdocs", "properdocs", "mkdocs-ProperDocs "),
-    "zensical": Engine("zensical", "Zensical", "zensical", "zensical", "zensical-"),
+    "mkdocs": Engine("mkdocs", "MkDocs", "mkdocs", "mkdocs-1.", "requirements.lock"),
+    "properdocs": Engine("properdocs", "ProperDocs", "properdocs", "mkdocs-ProperDocs ", "requirements-properdocs.lock"),
+    "zensical": Engine("zensical", "Zensical", "zensical", "zensical-", "requirements-zensical.lock"),
 }
 DEFAULT = "mkdocs"
 

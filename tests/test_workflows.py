@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.engines import ENGINES
+
 ROOT = Path(__file__).resolve().parent.parent
 CI = ROOT / ".github" / "workflows" / "ci.yml"
 DEPLOY = ROOT / ".github" / "workflows" / "deploy.yml"
@@ -61,21 +63,34 @@ def test_actions_are_pinned_to_a_major_version(path: Path) -> None:
 
 def test_python_is_311_with_pip_cache_keyed_on_the_lock() -> None:
     for path in (CI, DEPLOY, FETCH):
-        setup = step_using(load(path), "actions/setup-python")["with"]
-        assert setup == {"python-version": "3.11", "cache": "pip", "cache-dependency-path": "requirements.lock"}, path.name
+        setups = [step["with"] for step in steps(load(path)) if step.get("uses", "").startswith("actions/setup-python@")]
+        assert setups and all(s == {"python-version": "3.11", "cache": "pip", "cache-dependency-path": "requirements.lock"} for s in setups), path.name
 
 
 def test_ci_runs_on_push_and_pull_request() -> None:
     assert set(load(CI)["on"]) == {"push", "pull_request"}
 
 
+def job_commands(workflow: dict[str, Any], job: str) -> list[str]:
+    return [step["run"].strip() for step in workflow["jobs"][job]["steps"] if "run" in step]
+
+
 def test_ci_tests_builds_and_checks_links_with_make() -> None:
-    assert commands(load(CI)) == ["make test", "make site", "make linkcheck"]
+    assert job_commands(load(CI), "test") == ["make test", "make site", "make linkcheck"]
 
 
-def test_ci_uploads_the_built_site() -> None:
-    upload = step_using(load(CI), "actions/upload-artifact")
-    assert upload["with"]["path"].rstrip("/") == "site"
+def test_ci_builds_and_checks_the_archive_with_every_engine_in_a_matrix() -> None:
+    job = load(CI)["jobs"]["engines"]
+    assert job["strategy"]["matrix"]["engine"] == list(ENGINES) and job["strategy"]["fail-fast"] is False
+    engine = "ENGINE=${{ matrix.engine }}"
+    assert job_commands(load(CI), "engines") == [f"make engine {engine}", f"make site {engine}", "make linkcheck", f"make test-engine {engine}"]
+    assert {"engine", "site", "linkcheck", "test-engine"} <= makefile_targets()
+
+
+def test_ci_uploads_the_built_site_of_each_job() -> None:
+    uploads = [step for step in steps(load(CI)) if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert [step["with"]["name"] for step in uploads] == ["site", "site-${{ matrix.engine }}"]
+    assert all(step["with"]["path"].rstrip("/") == "site" for step in uploads)
 
 
 def test_deploy_runs_on_push_to_main_by_hand_and_when_called() -> None:
