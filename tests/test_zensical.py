@@ -41,7 +41,7 @@ def test_a_link_below_the_page_gains_the_pages_own_folder() -> None:
 
 
 def test_text_that_only_looks_like_a_link_is_not_touched() -> None:
-    page = front_matter("A title with href=\"../x/\" in it") + "<p>href=&quot;../x/&quot;</p>"
+    page = front_matter('A title with href="../x/" in it') + "<p>href=&quot;../x/&quot;</p>"
     assert source_relative(page, "papers/this.md") == page
 
 
