@@ -10,6 +10,7 @@ they are written as MkDocs would write them (``href``) for speed.
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 import posixpath
 import re
@@ -20,12 +21,11 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote_plus
 
-import material
-
 from . import charts
 from .catalog import Catalog, Paper, Tag
 from .config import Settings
 from .dates import Month, day_text, month_text
+from .errors import PapersError
 from .identity import abs_url, bibtex_entry, hf_url, pdf_url
 from .metadata import description
 from .records import NOTE_LINK_RE, Record
@@ -34,7 +34,8 @@ from .text import html_text, markdown_text, plural, readable
 LINK_LABELS = {"code": "Code", "huggingface": "Hugging Face", "project": "Project page"}
 #: Material's icons of the reading buttons, by link kind (``code-braces`` is ``:material-code-braces:``).
 LINK_ICONS = {"arxiv": "alpha-a-box-outline", "pdf": "file-pdf-box", "code": "code-braces", "huggingface": "robot-happy-outline", "project": "web"}
-MATERIAL_ICONS = Path(material.__file__).parent / "templates" / ".icons" / "material"
+#: Themes that ship Material's icons (the same files), where ``.icons/material/`` is: Material's, and Zensical's (no Material there).
+ICON_THEMES = ("material", "zensical_ui")
 AUTHORS_FOLD = 12  # more authors than this: the first AUTHORS_SHOWN, and a "show all" disclosure
 AUTHORS_SHOWN = 10
 #: Authors a list row names before "et al."; its hover text (and a feed item) names up to ``AUTHORS_LISTED`` (a row's size stays bounded).
@@ -383,7 +384,19 @@ def _meta_line(src: str, paper: Paper) -> str:
 def icon(name: str) -> str:
     """Material's icon ``name`` as Material writes ``:material-<name>:`` (an SVG in a ``twemoji``
     span), for raw HTML, where no shortcode is read."""
-    return f'<span class="twemoji">{(MATERIAL_ICONS / f"{name}.svg").read_text(encoding="utf-8")}</span>'
+    return f'<span class="twemoji">{(material_icons() / f"{name}.svg").read_text(encoding="utf-8")}</span>'
+
+
+@cache
+def material_icons() -> Path:
+    """The folder of Material's icons, in whichever theme is installed (the engine's)."""
+    for theme in ICON_THEMES:
+        spec = importlib.util.find_spec(theme)
+        if spec is not None and spec.origin is not None:
+            folder = Path(spec.origin).parent / "templates" / ".icons" / "material"
+            if folder.is_dir():
+                return folder
+    raise PapersError("no theme with Material's icons is installed: install an engine (make engine ENGINE=mkdocs, or zensical)")
 
 
 def _button(url: str, kind: str, label: str, primary: bool = False) -> str:
