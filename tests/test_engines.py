@@ -98,6 +98,20 @@ def test_each_page_names_its_engine_in_the_generator_meta(built: Built) -> None:
         assert generator is not None and generator["content"].startswith(ENGINES[built.engine].generator), (page, generator)
 
 
+def test_the_same_archive_builds_the_same_site_byte_for_byte(built: Built, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    command = [sys.executable, "-m", "generator", "--config-file", str(built.project / "mkdocs.yml"), "build", "--engine", built.engine, "-d", str(again)]
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": built.url})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+    first, second = tree(built.site), tree(again)
+    assert sorted(first) == sorted(second)
+    assert [path for path in first if first[path] != second[path]] == []
+
+
 def test_every_paper_has_its_page_with_its_abstract_intact(built: Built) -> None:
     records = Archive(built.project / "archive").load()
     assert len(records) == 87
