@@ -55,7 +55,8 @@ FEATURES: dict[str, dict[str, str]] = {
     "Incremental builds (`--dirty`)": {
         "mkdocs": "yes",
         "properdocs": "yes",
-        "zensical": "partly: `--dirty` does not apply; the archive is generated whole each build, only changed files are rewritten, and Zensical keeps its own cache",
+        "zensical": "partly: `--dirty` does not apply; the archive is generated whole each build, "
+        "only changed files are rewritten, and Zensical keeps its own cache",
     },
     "`serve` rebuilds on archive edits": {
         "mkdocs": "yes",

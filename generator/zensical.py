@@ -23,6 +23,7 @@ its config, and ``zensical build --clean`` empties the ``.cache`` beside it.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
@@ -47,8 +48,6 @@ log = logging.getLogger("papers.zensical")
 
 #: This package's templates for Zensical's theme (MiniJinja, not Jinja: the MkDocs overrides do not all run there).
 TEMPLATES = Path(__file__).parent / "data" / "zensical"
-#: Zensical's name in a page's ``<meta name="generator">`` starts with this.
-GENERATOR = "zensical-"
 
 
 class ZensicalError(PapersError):
@@ -91,6 +90,7 @@ def _build(settings: Settings, config_file: Path, folder: Path, docs: Path, cust
         indexer.stop()
         raise
     stats = indexer.publish(output, pages)
+    log.info("search index: %d records in %d shard(s), %.1f MB; %d shard(s) indexed", stats.records, stats.shards, stats.bytes / 2**20, stats.reindexed)
     _replace(output, target)
     return stats
 
@@ -118,30 +118,58 @@ def write_sources(site: Site, settings: Settings, docs: Path, target: Path) -> l
     """Zensical's sources in ``target``: the hand-written files of ``docs``, then every generated page and file.
 
     A generated page carries its ``<head>`` additions as ``papers_head`` in its front
-    matter (``main.html`` prints it). Only files whose bytes change are written, and
-    files no longer made are removed, so Zensical's cache sees what changed.
-    Returns the hand-written pages' paths.
+    matter (``main.html`` prints it). Each page is written as it is made, and only when
+    its bytes change (100,000 pages are gigabytes: none is kept); files no longer made
+    are removed, so Zensical's cache sees what changed. Returns the hand-written pages' paths.
     """
-    wanted: dict[str, bytes] = {}
+    written: set[str] = set()
     hand_written = []
     for path in sorted(docs.rglob("*")) if docs.is_dir() else []:
         if path.is_file():
             src = path.relative_to(docs).as_posix()
-            wanted[src] = path.read_bytes()
+            _put(target, src, path.read_bytes(), written)
             if src.endswith(".md"):
                 hand_written.append(src)
     for src in site.pages:
-        if src in wanted:
-            log.info("docs/%s is hand-written: it replaces the generated one", src)
+        if src in written:
+            log.info("%s/%s is hand-written: it replaces the generated one", docs.name, src)
             continue
         page = site.pages[src]
-        meta = _front_matter(page)
-        head = page_head(site, settings, src, meta.get("papers_tag"))
-        wanted[src] = source_relative(with_front_matter(page, papers_head=head), src).encode("utf-8")
+        head = page_head(site, settings, src, _tag_of(page))
+        _put(target, src, source_relative(with_front_matter(page, papers_head=head), src).encode("utf-8"), written)
     for src, content in site.files.items():
-        wanted.setdefault(src, content)
-    _sync(target, wanted)
+        if src not in written:
+            _put(target, src, content, written)
+    _prune(target, written)
     return hand_written
+
+
+def _tag_of(page: str) -> object:
+    """A generated tag page's ``papers_tag``: its front matter is one line of JSON (``pages.front_matter``)."""
+    if not page.startswith("---\n"):
+        return None
+    return json.loads(page[4 : page.index("\n", 4)]).get("papers_tag")
+
+
+def _put(target: Path, src: str, content: bytes, written: set[str]) -> None:
+    """Write ``content`` at ``target/src`` unless it is there already, byte for byte."""
+    written.add(src)
+    path = target / src
+    try:
+        if path.read_bytes() == content:
+            return
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
+def _prune(target: Path, kept: set[str]) -> None:
+    """Remove what ``target`` holds beside ``kept``, and the folders left empty."""
+    for path in sorted(target.rglob("*"), reverse=True):  # deepest first: folders after their files
+        if path.is_file() and path.relative_to(target).as_posix() not in kept:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 _HREF = re.compile(r'(\shref=")(?![a-z][a-z0-9+.-]*:|/|#)([^"]*)"')
@@ -164,30 +192,6 @@ def source_relative(page: str, src: str) -> str:
         return f'{match[1]}{href[3:] if href.startswith("../") else f"{name}/{href}"}"'
 
     return _HREF.sub(relink, page)
-
-
-def _front_matter(page: str) -> dict:
-    if not page.startswith("---\n"):
-        return {}
-    head = page[4 : page.index("\n---\n")]
-    return yaml.safe_load(head) or {}
-
-
-def _sync(target: Path, wanted: dict[str, bytes]) -> None:
-    """Make ``target`` hold exactly ``wanted`` (path -> bytes), touching only what differs."""
-    for src, content in wanted.items():
-        path = target / src
-        try:
-            if path.read_bytes() == content:
-                continue
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    for path in sorted(target.rglob("*"), reverse=True):  # deepest first: folders after their files
-        if path.is_file() and path.relative_to(target).as_posix() not in wanted:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
 
 
 def write_theme(custom_dir: Path | None, target: Path) -> None:

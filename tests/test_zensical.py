@@ -12,7 +12,7 @@ from generator import engines
 from generator.config import Settings
 from generator.engines import ENGINES, FEATURES, EngineError
 from generator.pages import front_matter, with_front_matter
-from generator.zensical import _sync, explain_failure, page_url, source_relative, write_config, write_theme
+from generator.zensical import _prune, _put, explain_failure, page_url, source_relative, write_config, write_theme
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,12 +64,19 @@ def test_a_page_without_front_matter_gets_one() -> None:
 # --- the build folder ---
 
 
+def sync(folder: Path, files: dict[str, bytes]) -> None:
+    written: set[str] = set()
+    for src, content in files.items():
+        _put(folder, src, content, written)
+    _prune(folder, written)
+
+
 def test_only_changed_files_are_written_and_files_no_longer_made_are_removed(tmp_path: Path) -> None:
-    _sync(tmp_path, {"a.md": b"a", "papers/b.md": b"b", "papers/old/c.md": b"c"})
+    sync(tmp_path, {"a.md": b"a", "papers/b.md": b"b", "papers/old/c.md": b"c"})
     before = (tmp_path / "a.md").stat().st_mtime_ns
     (tmp_path / "a.md").touch()
     touched = (tmp_path / "a.md").stat().st_mtime_ns
-    _sync(tmp_path, {"a.md": b"a", "papers/b.md": b"B"})
+    sync(tmp_path, {"a.md": b"a", "papers/b.md": b"B"})
     assert (tmp_path / "a.md").stat().st_mtime_ns == touched >= before  # same bytes: not written again
     assert (tmp_path / "papers/b.md").read_bytes() == b"B"
     assert not (tmp_path / "papers/old").exists()
