@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install node-deps browser site serve test test-engine engine engines lint format check golden clean linkcheck lock system-deps screenshots
+.PHONY: install node-deps browser site serve test test-engine engine engines no-mkdocs lint format check golden clean linkcheck lock system-deps screenshots
 
 # The engine that builds the site (generator/engines.py): mkdocs (the default), properdocs or zensical.
 # Each has its own lock, every package pinned with its hashes: requirements.lock (MkDocs and Material),
@@ -42,11 +42,12 @@ MKDOCS_FLAGS ?=
 site: $(ENGINE_STAMP)  ## build site/ from archive/ with ENGINE (default mkdocs; strict: any warning fails)
 	$(BIN)/papers build --engine $(ENGINE) $(MKDOCS_FLAGS)
 
-# Zensical runs no plugin: its serve shows what `papers build` generated, and an archive edit needs `make serve` again.
-serve: $(ENGINE_STAMP)  ## serve at http://127.0.0.1:8000 with live reload (archive edits included, but with zensical)
+# Zensical runs no plugin, so nothing rebuilds on an edit: its site is built, then served as it is (search included).
+serve: $(ENGINE_STAMP)  ## serve at http://127.0.0.1:8000 with live reload of every edit (with zensical: built once, run again after an edit)
 ifeq ($(ENGINE),zensical)
 	$(BIN)/papers build --engine zensical
-	$(BIN)/zensical serve -f .cache/papers/zensical/mkdocs.yml --dev-addr 127.0.0.1:8000
+	@echo "Serving site/ at http://127.0.0.1:8000/ (Ctrl-C to stop); after an edit, run make serve ENGINE=zensical again"
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory site 8000
 else
 	$(BIN)/$(ENGINE) serve -f mkdocs.yml --dev-addr 127.0.0.1:8000
 endif
@@ -93,6 +94,11 @@ test: engines $(NODE_STAMP) system-deps browser  ## lint and every test, end-to-
 # CI's matrix: one engine's build of the bundled archive, checked end to end (tests/test_engines.py).
 test-engine: $(ENGINE_STAMP) $(NODE_STAMP) browser  ## the end-to-end checks of ENGINE's build only
 	PAPERS_ENGINES=$(ENGINE) $(BIN)/python -m pytest -q tests/test_engines.py
+
+# Zensical's install is the way out should MkDocs or Material stop installing: CI checks it holds neither.
+no-mkdocs: $(ENGINE_STAMP)  ## fail if .venv can import MkDocs or Material (CI's Zensical job)
+	@! $(BIN)/python -c "import mkdocs" 2>/dev/null && ! $(BIN)/python -c "import material" 2>/dev/null \
+	  || { echo "MkDocs or Material is installed: this environment does not show a build without them" >&2; exit 1; }
 
 check: $(ENGINE_STAMP)  ## validate every record of the archive
 	$(BIN)/papers check

@@ -101,7 +101,7 @@ def front_matter(title: str, description: str = "", **extra: str) -> str:
 # JSON is YAML: a flow mapping of double-quoted strings, written by json (fast) instead of
 # PyYAML's dumper (about 1 ms a page, a minute and a half at 100,000 papers). Line and
 # paragraph separators would be line breaks to YAML inside quotes, so they are escaped.
-_YAML_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\x85"})
+_YAML_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
 
 
 def _yaml_flow(fields: dict[str, str]) -> str:

@@ -40,6 +40,7 @@ import yaml
 from .config import Settings, load_settings, read_site_config
 from .errors import PapersError
 from .feeds import discovery_links, midnight
+from .incremental import manifest_path
 from .pages import with_front_matter
 from .search import HandPage, Indexer, IndexStats
 from .site import OutputLock, Site, generate, page_head, usable_cache_dir
@@ -60,9 +61,10 @@ def build(config_file: Path, site_dir: Path | None = None) -> IndexStats:
     data = read_site_config(config_file)
     root = config_file.parent
     settings = load_settings(config_file, data)
-    target = site_dir.resolve() if site_dir is not None else root / str(data.get("site_dir") or "site")
+    target = site_dir.resolve() if site_dir is not None else (root / str(data.get("site_dir") or "site")).resolve()
     docs = root / str(data.get("docs_dir") or "docs")
     custom_dir = _custom_dir(data, root)
+    check_site_dir(target, config_file, [docs, settings.archive, settings.listings, settings.cache_dir, *([custom_dir] if custom_dir else [])])
     lock = OutputLock(target, log)
     lock.acquire()
     try:
@@ -70,6 +72,21 @@ def build(config_file: Path, site_dir: Path | None = None) -> IndexStats:
             return _build(settings, config_file, folder, docs, custom_dir, target)
     finally:
         lock.release()
+
+
+def check_site_dir(target: Path, config_file: Path, sources: list[Path]) -> None:
+    """Refuse a site folder whose emptying would delete the project: one that holds, or is inside, a folder of sources.
+
+    A build empties the site folder and fills it again (as MkDocs does, which refuses the same).
+    """
+    for source in [config_file.parent, *sources]:
+        source = source.resolve()
+        inside = target == source or source.is_relative_to(target) or (source != config_file.parent.resolve() and target.is_relative_to(source))
+        if inside:
+            raise ZensicalError(
+                f"site_dir {target} would hold or be inside {source}, which a build would empty; "
+                "build into a folder of its own (site_dir in mkdocs.yml, or papers build -d DIR)"
+            )
 
 
 def _build(settings: Settings, config_file: Path, folder: Path, docs: Path, custom_dir: Path | None, target: Path) -> IndexStats:
@@ -90,6 +107,10 @@ def _build(settings: Settings, config_file: Path, folder: Path, docs: Path, cust
         indexer.stop()
         raise
     stats = indexer.publish(output, pages)
+    # The MkDocs plugin's record of what this folder holds, for its dirty builds, is no longer true.
+    cache = usable_cache_dir(settings.cache_dir, log)
+    if cache is not None:
+        manifest_path(cache, target).unlink(missing_ok=True)
     log.info("search index: %d records in %d shard(s), %.1f MB; %d shard(s) indexed", stats.records, stats.shards, stats.bytes / 2**20, stats.reindexed)
     _replace(output, target)
     return stats
@@ -107,8 +128,12 @@ def _build_folder(settings: Settings) -> Iterator[Path]:
     cache = usable_cache_dir(settings.cache_dir, log)
     if cache is not None:
         folder = cache / "zensical"
-        folder.mkdir(parents=True, exist_ok=True)
-        yield folder
+        lock = OutputLock(folder, log)  # one build at a time writes it, whatever its site folder
+        lock.acquire()
+        try:
+            yield folder
+        finally:
+            lock.release()
         return
     with tempfile.TemporaryDirectory(prefix="papers-zensical-") as temporary:
         yield Path(temporary)
@@ -172,7 +197,9 @@ def _prune(target: Path, kept: set[str]) -> None:
             path.rmdir()
 
 
-_HREF = re.compile(r'(\shref=")(?![a-z][a-z0-9+.-]*:|/|#)([^"]*)"')
+#: An ``href`` the generator wrote in an ``<a>`` tag: relative (no scheme, any case; not site-rooted; not an anchor).
+#: Text shown on a page is escaped (``<`` is ``&lt;``), so no paper or note can write one.
+_HREF = re.compile(r'(<a\s[^<>]*?\bhref=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^"]*)"')
 
 
 def source_relative(page: str, src: str) -> str:
@@ -195,11 +222,16 @@ def source_relative(page: str, src: str) -> str:
 
 
 def write_theme(custom_dir: Path | None, target: Path) -> None:
-    """The project's theme overrides, then this package's Zensical templates over them."""
-    shutil.rmtree(target, ignore_errors=True)
-    if custom_dir is not None and custom_dir.is_dir():
-        shutil.copytree(custom_dir, target)
-    shutil.copytree(TEMPLATES, target, dirs_exist_ok=True)
+    """The project's theme overrides, then this package's Zensical templates over them (files rewritten only when changed)."""
+    files: dict[str, bytes] = {}
+    for folder in ([custom_dir] if custom_dir is not None and custom_dir.is_dir() else []) + [TEMPLATES]:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                files[path.relative_to(folder).as_posix()] = path.read_bytes()
+    written: set[str] = set()
+    for src, content in files.items():
+        _put(target, src, content, written)
+    _prune(target, written)
 
 
 def write_config(config_file: Path, folder: Path, settings: Settings) -> Path:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import copy_project, papers
 
 from generator import engines
 from generator.config import Settings
 from generator.engines import ENGINES, FEATURES, EngineError
 from generator.pages import front_matter, with_front_matter
-from generator.zensical import _prune, _put, explain_failure, page_url, source_relative, write_config, write_theme
+from generator.zensical import ZensicalError, _prune, _put, check_site_dir, explain_failure, page_url, source_relative, write_config, write_theme
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,16 @@ def test_an_index_page_keeps_its_links_as_written() -> None:
 
 def test_anchors_absolute_and_site_rooted_links_and_markdown_links_are_left_alone() -> None:
     page = '<a href="#bibtex">a</a> <a href="https://arxiv.org/abs/1">b</a> <a href="/x/">c</a> <a href="mailto:a@b">d</a> [e](../archive/2015/06/index.md)'
+    assert source_relative(page, "papers/this.md") == page
+
+
+def test_a_link_with_a_scheme_in_capitals_is_left_alone() -> None:
+    page = '<a class="md-button" href="HTTPS://Example.org/x">x</a>'
+    assert source_relative(page, "papers/this.md") == page
+
+
+def test_only_links_of_a_tags_are_rewritten_not_text_that_reads_like_one() -> None:
+    page = '<p>A note: set href="style.css" in the theme</p>\n<link href="../feed.xml">'
     assert source_relative(page, "papers/this.md") == page
 
 
@@ -102,6 +113,28 @@ def test_the_theme_is_the_projects_overrides_with_the_zensical_templates_over_th
     header = (tmp_path / "theme/partials/header.html").read_text(encoding="utf-8")
     assert "papers-search-open" in header and ".startswith(" not in (tmp_path / "theme/partials/tabs-item.html").read_text(encoding="utf-8")
     assert "papers_head" in (tmp_path / "theme/main.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("site_dir", [".", "..", "docs", "docs/site", "archive", ".cache/papers/out", "/"])
+def test_a_site_folder_whose_emptying_would_delete_the_project_is_refused(tmp_path: Path, site_dir: str) -> None:
+    project = tmp_path / "project"
+    sources = [project / "docs", project / "archive", project / ".cache" / "papers"]
+    with pytest.raises(ZensicalError, match="build into a folder of its own"):
+        check_site_dir((project / site_dir).resolve(), project / "mkdocs.yml", sources)
+
+
+@pytest.mark.parametrize("site_dir", ["site", "public/site", "../elsewhere"])
+def test_a_site_folder_of_its_own_is_accepted(tmp_path: Path, site_dir: str) -> None:
+    project = tmp_path / "project"
+    check_site_dir((project / site_dir).resolve(), project / "mkdocs.yml", [project / "docs", project / "archive", project / ".cache" / "papers"])
+
+
+def test_building_into_the_project_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    result = papers(project, "build", "--engine", "zensical", "-d", str(project))
+    assert result.returncode == 1 and "build into a folder of its own" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
 
 
 def test_page_urls_are_directory_urls() -> None:
