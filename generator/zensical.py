@@ -9,7 +9,8 @@ and theme overrides instead of hooks:
    matter; files are written only when their bytes change;
 2. the hand-written pages and the project's theme overrides are copied beside
    them, and this package's Zensical templates go over the overrides
-   (``generator/data/zensical``: the head, the Pagefind search box, section tabs);
+   (``generator/data/zensical/main.html``: the head; the project's header with its Pagefind
+   search box, and its section tabs, are written to run in both engines' template languages);
 3. a config that inherits ``mkdocs.yml`` points Zensical at them, with its own
    search (one ``search.json``, downloaded whole) off;
 4. ``zensical build --strict`` runs while Pagefind indexes the papers;
@@ -47,7 +48,7 @@ from .site import OutputLock, Site, generate, page_head, usable_cache_dir
 
 log = logging.getLogger("papers.zensical")
 
-#: This package's templates for Zensical's theme (MiniJinja, not Jinja: the MkDocs overrides do not all run there).
+#: This package's templates for Zensical's theme: what the MkDocs plugin adds through hooks (MiniJinja, not Jinja).
 TEMPLATES = Path(__file__).parent / "data" / "zensical"
 
 

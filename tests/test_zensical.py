@@ -106,13 +106,15 @@ def test_the_config_inherits_the_projects_and_turns_zensicals_own_search_off(tmp
     )
 
 
-def test_the_theme_is_the_projects_overrides_with_the_zensical_templates_over_them(tmp_path: Path) -> None:
+def test_the_theme_is_the_projects_overrides_and_a_main_template_that_prints_the_head(tmp_path: Path) -> None:
+    (tmp_path / "theme" / "stale.html").parent.mkdir(parents=True)
+    (tmp_path / "theme" / "stale.html").write_text("from an earlier build")
     write_theme(ROOT / "overrides", tmp_path / "theme")
-    assert (tmp_path / "theme/assets/javascripts/papers-search.js").read_bytes() == (ROOT / "overrides/assets/javascripts/papers-search.js").read_bytes()
-    assert (tmp_path / "theme/partials/search.html").read_bytes() == (ROOT / "overrides/partials/search.html").read_bytes()
-    header = (tmp_path / "theme/partials/header.html").read_text(encoding="utf-8")
-    assert "papers-search-open" in header and ".startswith(" not in (tmp_path / "theme/partials/tabs-item.html").read_text(encoding="utf-8")
-    assert "papers_head" in (tmp_path / "theme/main.html").read_text(encoding="utf-8")
+    overrides = sorted(p.relative_to(ROOT / "overrides").as_posix() for p in (ROOT / "overrides").rglob("*") if p.is_file())
+    theme = sorted(p.relative_to(tmp_path / "theme").as_posix() for p in (tmp_path / "theme").rglob("*") if p.is_file())
+    assert theme == sorted([*overrides, "main.html"])
+    assert all((tmp_path / "theme" / name).read_bytes() == (ROOT / "overrides" / name).read_bytes() for name in overrides)
+    assert "{{ page.meta.papers_head | safe }}" in (tmp_path / "theme/main.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("site_dir", [".", "..", "docs", "docs/site", "archive", ".cache/papers/out", "/"])
