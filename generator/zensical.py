@@ -161,8 +161,11 @@ def write_sources(site: Site, settings: Settings, docs: Path, target: Path) -> l
             log.info("%s/%s is hand-written: it replaces the generated one", docs.name, src)
             continue
         page = site.pages[src]
-        head = page_head(site, settings, src, _tag_of(page))
-        _put(target, src, source_relative(with_front_matter(page, papers_head=head), src).encode("utf-8"), written)
+        meta = _meta(page)
+        fields = {"papers_head": page_head(site, settings, src, meta.get("papers_tag"))}
+        if "description" in meta:  # escaped for Material, which prints it as it is; Zensical's templates escape what they print
+            fields["description"] = html.unescape(meta["description"])
+        _put(target, src, source_relative(with_front_matter(page, **fields), src).encode("utf-8"), written)
     for src, content in site.files.items():
         if src not in written:
             _put(target, src, content, written)
@@ -170,11 +173,11 @@ def write_sources(site: Site, settings: Settings, docs: Path, target: Path) -> l
     return hand_written
 
 
-def _tag_of(page: str) -> object:
-    """A generated tag page's ``papers_tag``: its front matter is one line of JSON (``pages.front_matter``)."""
+def _meta(page: str) -> dict:
+    """A generated page's front matter: one line of JSON (``pages.front_matter``), or none."""
     if not page.startswith("---\n"):
-        return None
-    return json.loads(page[4 : page.index("\n", 4)]).get("papers_tag")
+        return {}
+    return json.loads(page[4 : page.index("\n", 4)])
 
 
 def _put(target: Path, src: str, content: bytes, written: set[str]) -> None:

@@ -169,6 +169,16 @@ def test_search_finds_a_paper_by_its_title_and_a_hand_written_page_in_the_browse
     page.close()
 
 
+@pytest.mark.parametrize("engine", CHOSEN)
+def test_a_paper_of_markup_and_templates_shows_as_text_in_page_head_and_list(engine: str, tmp_path: Path, trained_model: Path) -> None:
+    from test_site_e2e import assert_injected_markup_shows_as_text, hostile_project
+
+    project = hostile_project(tmp_path)
+    result = papers_build(project, engine)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_injected_markup_shows_as_text(project / "site")
+
+
 @pytest.mark.parametrize("engine", engines_for("Links and anchors checked at build time"))
 def test_a_broken_link_in_a_hand_written_page_fails_the_build_naming_its_file_and_line(engine: str, tmp_path: Path, trained_model: Path) -> None:
     project = copy_project(tmp_path)

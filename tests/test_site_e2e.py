@@ -112,9 +112,10 @@ HOSTILE_AUTHOR = 'Ann "Quote" O\'Neil </script><script>alert(4)</script> & Co'
 HOSTILE_ABSTRACT = "An abstract with <script>alert(2)</script>, {{ config.site_name }}, {% raw %}, *not em*, [27] and <!-- material/tags -->."
 
 
-def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
-    copy_project(tmp_path, ("mkdocs.yml", "docs", "overrides"))
-    record = Archive(tmp_path / "archive").path_for("hostile")
+def hostile_project(folder: Path) -> Path:
+    """A project whose one paper's title, authors, abstract and note are markup, templates and escapes."""
+    copy_project(folder, ("mkdocs.yml", "docs", "overrides"))
+    record = Archive(folder / "archive").path_for("hostile")
     record.parent.mkdir(parents=True)
     record.write_text(
         f"id: hostile\ntitle: {HOSTILE_TITLE!r}\n" + f"abstract: {HOSTILE_ABSTRACT!r}\n"
@@ -122,8 +123,17 @@ def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
         "added: 2025-01-01\nnote: '<img src=x onerror=alert(3)> **bold** {{ y }}'\n",
         encoding="utf-8",
     )
-    build(tmp_path, tmp_path / "site")
-    soup = soup_of(tmp_path / "site" / "papers" / "hostile" / "index.html")
+    return folder
+
+
+def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
+    build(hostile_project(tmp_path), tmp_path / "site")
+    assert_injected_markup_shows_as_text(tmp_path / "site")
+
+
+def assert_injected_markup_shows_as_text(site: Path) -> None:
+    """The hostile paper's page and list, as built: every value shown whole, as text, nothing run."""
+    soup = soup_of(site / "papers" / "hostile" / "index.html")
     assert soup.title.get_text() == HOSTILE_TITLE + " - Papers Archive"
     assert soup.h1.get_text().replace("¶", "") == HOSTILE_TITLE
     assert soup.select_one("p.papers-abstract").get_text() == HOSTILE_ABSTRACT
@@ -139,8 +149,8 @@ def test_injected_markup_shows_as_text(tmp_path: Path) -> None:
     assert soup.find("meta", property="og:title")["content"] == HOSTILE_TITLE
     assert meta(soup, "description")[0].startswith("An abstract with <script>alert(2)</script>")
     assert HOSTILE_AUTHOR in soup.select_one(".papers-authors").get_text()
-    assert json.dumps(HOSTILE_TITLE)[1:20] not in (tmp_path / "site" / "papers" / "hostile" / "index.html").read_text()  # escaped, never raw
-    listed = [a.get_text() for a in soup_of(tmp_path / "site" / "papers" / "index.html").select("ul.papers-list a")]
+    assert json.dumps(HOSTILE_TITLE)[1:20] not in (site / "papers" / "hostile" / "index.html").read_text()  # escaped, never raw
+    listed = [a.get_text() for a in soup_of(site / "papers" / "index.html").select("ul.papers-list a")]
     assert listed == [HOSTILE_TITLE]  # lists of papers are raw HTML blocks: escaped there too
 
 
