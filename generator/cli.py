@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING
 from .archive import WRITE_WAIT_SECONDS, Archive, folder_name, problems_in
 from .catalog import curated_tags
 from .config import Settings, load_settings
+from .engines import DEFAULT as DEFAULT_ENGINE
+from .engines import ENGINES
+from .engines import build as build_with
 from .errors import PapersError, Problem, ProblemsError
 from .identity import parse_arxiv_id
 from .ingest import ImportResult, import_read, import_sources, plan_merges, write_plan
@@ -90,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     suggest.add_argument("--limit", type=int, default=10, metavar="N", help="how many papers (default 10)")
 
     build = sub.add_parser("build", help="build the site with an engine: MkDocs (the default), ProperDocs or Zensical; strict: a warning fails it")
-    build.add_argument("--engine", default="mkdocs", choices=("mkdocs", "properdocs", "zensical"), help="the engine (default: mkdocs)")
+    build.add_argument("--engine", default=DEFAULT_ENGINE, choices=tuple(ENGINES), help=f"the engine (default: {DEFAULT_ENGINE})")
     build.add_argument("-d", "--site-dir", type=Path, metavar="DIR", help="the folder to build into (default: site_dir of mkdocs.yml)")
     build.add_argument("--dirty", action="store_true", help="MkDocs and ProperDocs: render only what changed since the last build (Zensical always does)")
     gen = sub.add_parser("generate", help="write the generated Markdown pages to a folder, for use without the plugin")
@@ -306,9 +309,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .engines import build
-
-    return build(args.engine, args.config_file, args.site_dir, dirty=args.dirty)
+    return build_with(args.engine, args.config_file, args.site_dir, dirty=args.dirty)
 
 
 def cmd_tags(args: argparse.Namespace) -> int:

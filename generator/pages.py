@@ -108,12 +108,22 @@ def _yaml_flow(fields: dict[str, str]) -> str:
     return json.dumps(fields, ensure_ascii=False).translate(_YAML_BREAKS)
 
 
-def with_front_matter(page: str, **fields: str) -> str:
-    """``page`` (a generated page: it opens with ``front_matter``, or has none) with ``fields`` added to its front matter."""
-    if not page.startswith("---\n"):  # the home page: its title is the site's
-        return "---\n" + _yaml_flow(fields) + "\n---\n\n" + page
+def split_front_matter(page: str) -> tuple[dict, str]:
+    """A generated page's front matter (one line of JSON: ``front_matter``; none on the home page) and the rest, for ``join_front_matter``."""
+    if not page.startswith("---\n"):
+        return {}, "\n" + page
     head, _, rest = page.removeprefix("---\n").partition("\n---\n")
-    return "---\n" + _yaml_flow({**json.loads(head), **fields}) + "\n---\n" + rest
+    return json.loads(head), rest
+
+
+def join_front_matter(fields: dict, rest: str) -> str:
+    return "---\n" + _yaml_flow(fields) + "\n---\n" + rest
+
+
+def with_front_matter(page: str, **fields: str) -> str:
+    """``page`` (a generated page) with ``fields`` added to its front matter."""
+    meta, rest = split_front_matter(page)
+    return join_front_matter({**meta, **fields}, rest)
 
 
 def html_block(tag: str, text: str, css_class: str) -> str:

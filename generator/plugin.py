@@ -47,14 +47,13 @@ from mkdocs.utils import clean_directory
 from .cache import log as cache_log
 from .config import Settings
 from .errors import PapersError
-from .feeds import midnight
 from .incremental import Manifest, digest, folder_state, load, manifest_path
 from .rawhtml import GeneratedHTML, mark, restore
 from .search import HandPage, Indexer, IndexingStopped, IndexStats
 from .serve import STATUS_FILE, Watcher, problem_banner
 from .session import Session
 from .session import log as session_log
-from .site import OutputLock, Site, generate, page_head, usable_cache_dir
+from .site import OutputLock, Site, build_date, generate, page_head, usable_cache_dir
 
 log = logging.getLogger("mkdocs.plugins.papers")
 # Read once, when MkDocs imports the plugin: later the variable may be the one we set.
@@ -289,9 +288,7 @@ class PapersPlugin(BasePlugin[PapersConfig]):
         # set before MkDocs started wins; ours follows the archive on every rebuild.
         if _USER_SOURCE_DATE_EPOCH is not None:
             return
-        newest = self.site.catalog.newest_date
-        stamp = midnight(newest).timestamp() if newest else 0
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
+        os.environ["SOURCE_DATE_EPOCH"] = build_date(self.site.catalog)
 
     def _manifest(self, config: MkDocsConfig) -> Manifest:
         """This build's manifest, knowing the last finished build's outputs when MkDocs keeps them (an incremental build)."""

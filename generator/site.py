@@ -15,7 +15,7 @@ from .archive import Archive, problems_in
 from .catalog import Catalog, Paper, Tag, curated_tags, new_catalog
 from .config import Settings
 from .errors import Problem, ProblemsError
-from .feeds import RenderFeed, discovery_links, render_feed, render_feeds
+from .feeds import RenderFeed, discovery_links, midnight, render_feed, render_feeds
 from .incremental import digest
 from .metadata import paper_head
 from .pages import Rendered, RowsOf, alias_redirects, paper_item, paper_list, paper_page, paper_row, render_pages
@@ -48,6 +48,12 @@ def page_head(site: Site, settings: Settings, src: str, tag_slug: object = None)
     own: ``tag_slug`` is its front matter's ``papers_tag``), and a paper page's Scholar, Open Graph and JSON-LD tags."""
     tag = site.catalog.tags.get(tag_slug) if isinstance(tag_slug, str) else None
     return (discovery_links(settings, tag) + "\n" + site.heads.get(src, "")).rstrip("\n")
+
+
+def build_date(catalog: Catalog) -> str:
+    """The build's date for engines that date their output (``SOURCE_DATE_EPOCH``): the newest paper's, so the same archive builds the same site."""
+    newest = catalog.newest_date
+    return str(int(midnight(newest).timestamp())) if newest else "0"
 
 
 @contextmanager

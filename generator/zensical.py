@@ -24,7 +24,6 @@ its config, and ``zensical build --clean`` empties the ``.cache`` beside it.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import os
 import re
@@ -32,7 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,11 +39,11 @@ import yaml
 
 from .config import Settings, load_settings, read_site_config
 from .errors import PapersError
-from .feeds import discovery_links, midnight
+from .feeds import discovery_links
 from .incremental import manifest_path
-from .pages import with_front_matter
+from .pages import join_front_matter, page_url, split_front_matter
 from .search import HandPage, Indexer, IndexStats
-from .site import OutputLock, Site, generate, page_head, usable_cache_dir
+from .site import OutputLock, Site, build_date, generate, page_head, usable_cache_dir
 
 log = logging.getLogger("papers.zensical")
 
@@ -66,11 +65,12 @@ def build(config_file: Path, site_dir: Path | None = None) -> IndexStats:
     docs = root / str(data.get("docs_dir") or "docs")
     custom_dir = _custom_dir(data, root)
     check_site_dir(target, config_file, [docs, settings.archive, settings.listings, settings.cache_dir, *([custom_dir] if custom_dir else [])])
+    cache = usable_cache_dir(settings.cache_dir, log)
     lock = OutputLock(target, log)
     lock.acquire()
     try:
-        with _build_folder(settings) as folder:
-            return _build(settings, config_file, folder, docs, custom_dir, target)
+        with _build_folder(cache) as folder:
+            return _build(settings, config_file, folder, docs, custom_dir, target, cache)
     finally:
         lock.release()
 
@@ -90,26 +90,30 @@ def check_site_dir(target: Path, config_file: Path, sources: list[Path]) -> None
             )
 
 
-def _build(settings: Settings, config_file: Path, folder: Path, docs: Path, custom_dir: Path | None, target: Path) -> IndexStats:
+def _build(settings: Settings, config_file: Path, folder: Path, docs: Path, custom_dir: Path | None, target: Path, cache: Path | None) -> IndexStats:
     site = generate(settings, log=log)
     timings = ", ".join(f"{stage} {sec:.1f}" for stage, sec in site.timings.items())
     log.info("%d papers; seconds spent on %s", len(site.catalog.papers), timings)
     # Pagefind indexes the papers on the other core while Zensical renders.
-    indexer = Indexer(site.catalog, usable_cache_dir(settings.cache_dir, log), record_of=site.search_record)
+    indexer = Indexer(site.catalog, cache, record_of=site.search_record)
     try:
         hand_written = write_sources(site, settings, docs, folder / "docs")
         write_theme(custom_dir, folder / "overrides")
         config = write_config(config_file, folder, settings)
         output = folder / "site"
-        names = {src: f"generated page {src}" for src in site.pages} | {src: f"{docs.name}/{src}" for src in hand_written}
-        run_zensical(config, _build_date(site), names)
+        hand = set(hand_written)
+
+        def name(src: str) -> str:
+            return f"{docs.name}/{src}" if src in hand else f"generated page {src}"
+
+        # Dated as the MkDocs plugin dates its builds: a date the user set wins, else the newest paper's.
+        run_zensical(config, os.environ.get("SOURCE_DATE_EPOCH") or build_date(site.catalog), name)
         pages = hand_pages(output, hand_written, settings.site_name)
     except BaseException:
         indexer.stop()
         raise
     stats = indexer.publish(output, pages)
     # The MkDocs plugin's record of what this folder holds, for its dirty builds, is no longer true.
-    cache = usable_cache_dir(settings.cache_dir, log)
     if cache is not None:
         manifest_path(cache, target).unlink(missing_ok=True)
     log.info("search index: %d records in %d shard(s), %.1f MB; %d shard(s) indexed", stats.records, stats.shards, stats.bytes / 2**20, stats.reindexed)
@@ -124,9 +128,8 @@ def _custom_dir(data: dict, root: Path) -> Path | None:
 
 
 @contextmanager
-def _build_folder(settings: Settings) -> Iterator[Path]:
+def _build_folder(cache: Path | None) -> Iterator[Path]:
     """``<cache_dir>/zensical``, kept between builds (Zensical's own cache lives there); a temporary folder without a cache."""
-    cache = usable_cache_dir(settings.cache_dir, log)
     if cache is not None:
         folder = cache / "zensical"
         lock = OutputLock(folder, log)  # one build at a time writes it, whatever its site folder
@@ -160,24 +163,16 @@ def write_sources(site: Site, settings: Settings, docs: Path, target: Path) -> l
         if src in written:
             log.info("%s/%s is hand-written: it replaces the generated one", docs.name, src)
             continue
-        page = site.pages[src]
-        meta = _meta(page)
-        fields = {"papers_head": page_head(site, settings, src, meta.get("papers_tag"))}
+        meta, rest = split_front_matter(site.pages[src])
         if "description" in meta:  # escaped for Material, which prints it as it is; Zensical's templates escape what they print
-            fields["description"] = html.unescape(meta["description"])
-        _put(target, src, source_relative(with_front_matter(page, **fields), src).encode("utf-8"), written)
+            meta["description"] = html.unescape(meta["description"])
+        meta["papers_head"] = page_head(site, settings, src, meta.get("papers_tag"))
+        _put(target, src, source_relative(join_front_matter(meta, rest), src).encode("utf-8"), written)
     for src, content in site.files.items():
         if src not in written:
             _put(target, src, content, written)
     _prune(target, written)
     return hand_written
-
-
-def _meta(page: str) -> dict:
-    """A generated page's front matter: one line of JSON (``pages.front_matter``), or none."""
-    if not page.startswith("---\n"):
-        return {}
-    return json.loads(page[4 : page.index("\n", 4)])
 
 
 def _put(target: Path, src: str, content: bytes, written: set[str]) -> None:
@@ -257,25 +252,17 @@ def write_config(config_file: Path, folder: Path, settings: Settings) -> Path:
     return path
 
 
-def _build_date(site: Site) -> str:
-    """The newest paper's date, as the MkDocs plugin pins it: the same archive builds the same site (sitemap dates)."""
-    if "SOURCE_DATE_EPOCH" in os.environ:
-        return os.environ["SOURCE_DATE_EPOCH"]
-    newest = site.catalog.newest_date
-    return str(int(midnight(newest).timestamp())) if newest else "0"
-
-
-def run_zensical(config: Path, build_date: str, names: dict[str, str]) -> None:
+def run_zensical(config: Path, build_date: str, name: Callable[[str], str]) -> None:
     """``zensical build --strict`` of ``config``; its output is logged, and a failed build raises with what it said.
 
-    ``names`` maps a source in the build folder to what the curator knows it as (``docs/about.md``, or a generated page).
+    ``name`` gives what the curator knows a source of the build folder as (``docs/about.md``, or a generated page).
     """
     command = [sys.executable, "-m", "zensical", "build", "--strict", "-f", str(config)]
     env = {**os.environ, "SOURCE_DATE_EPOCH": build_date, "NO_COLOR": "1"}
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=config.parent)
     said = _ANSI.sub("", result.stdout + result.stderr).strip()
     if result.returncode != 0:
-        raise ZensicalError(explain_failure(said, names))
+        raise ZensicalError(explain_failure(said, name))
     for line in said.splitlines():
         log.info("zensical: %s", line)
 
@@ -285,9 +272,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WARNING = re.compile(r"^Warning: (?P<what>.+)\n\s*╭─\[ (?P<src>.+?):(?P<line>\d+):\d+ \]\n(?:.*\n)*?\s*(?P=line) │ (?P<text>.*)$", re.M)
 
 
-def explain_failure(said: str, names: dict[str, str]) -> str:
-    """What a failed Zensical build said, without its traceback: each warning at the file the curator knows (``names``) and line."""
-    problems = [f"{names.get(m['src'], m['src'])}:{m['line']}: {m['what']}: {m['text'].strip()}" for m in _WARNING.finditer(said)]
+def explain_failure(said: str, name: Callable[[str], str]) -> str:
+    """What a failed Zensical build said, without its traceback: each warning at the file the curator knows (``name``) and line."""
+    problems = [f"{name(m['src'])}:{m['line']}: {m['what']}: {m['text'].strip()}" for m in _WARNING.finditer(said)]
     if not problems:  # not a warning: whatever Zensical said before its traceback
         problems = [line for line in said.split("Traceback (most recent call last):")[0].splitlines() if line.strip()][-20:]
     return "zensical build failed (strict: a warning fails the build):\n  " + "\n  ".join(problems) + "\nFix each, then build again."
@@ -313,14 +300,6 @@ def hand_pages(output: Path, sources: list[str], site_name: str) -> list[HandPag
         name = name.removesuffix(f" - {site_name}")
         pages.append(HandPage(url, name, _SKIP.sub("", article.group(1)) if article else ""))
     return pages
-
-
-def page_url(src: str) -> str:
-    """A page's path from the site's root, with directory URLs: ``about.md`` -> ``about/``, ``index.md`` -> ``""``."""
-    stem = src.removesuffix(".md")
-    if stem == "index" or stem.endswith("/index"):
-        return stem.removesuffix("index")
-    return stem + "/"
 
 
 def _replace(output: Path, target: Path) -> None:

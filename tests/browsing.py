@@ -42,12 +42,19 @@ def served_site(project: Path, port: int) -> Iterator[str]:
     )
     if build.returncode != 0:
         raise RuntimeError(f"mkdocs build failed:\n{build.stderr}")
-    (project / "root").mkdir()
-    (project / "root" / PREFIX.strip("/")).symlink_to(project / "site")
-    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(project / "root")))
+    with served_folder(project / "site", project / "root", port) as served:
+        yield served
+
+
+@contextmanager
+def served_folder(site: Path, root: Path, port: int) -> Iterator[str]:
+    """A built ``site`` served at ``http://127.0.0.1:<port>/papers-archive/`` (from ``root``, made here); yields that URL."""
+    root.mkdir()
+    (root / PREFIX.strip("/")).symlink_to(site)
+    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield url
+        yield f"http://127.0.0.1:{port}{PREFIX}"
     finally:
         server.shutdown()
         server.server_close()

@@ -239,9 +239,10 @@ def link_shard(root: Path, name: str, elsewhere: Path) -> Path:
     return moved
 
 
-def papers(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the ``papers`` command on ``project``, as a user would."""
-    return subprocess.run([sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), *args], capture_output=True, text=True, cwd=project)
+def papers(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``papers`` command on ``project``, as a user would (``env``: variables set besides the process's own)."""
+    command = [sys.executable, "-m", "generator", "-f", str(project / "mkdocs.yml"), *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=project, env={**os.environ, **env} if env else None)
 
 
 def synthetic_listing(path: Path, count: int, *, kind: str = "Paper", title: str = "{kind} {i}: A Study of Thing {i}") -> Path:

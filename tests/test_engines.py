@@ -9,21 +9,19 @@ never a skip. ``make test`` checks every engine; CI's matrix one per job
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import feedparser
 import pytest
+from browsing import PREFIX, served_folder
 from bs4 import BeautifulSoup
-from conftest import ROOT, copy_project, fetch, free_port, serving, wait_for
+from conftest import ROOT, copy_project, fetch, free_port, papers, serving, wait_for
 
 from generator.archive import Archive
 from generator.engines import ENGINES, FEATURES
@@ -32,7 +30,6 @@ from generator.text import readable
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("engines")]  # one worker builds and serves each engine's site
 
 CHOSEN = os.environ.get("PAPERS_ENGINES", " ".join(ENGINES)).split()
-PREFIX = "/papers-archive/"
 
 
 class Lacking(AssertionError):
@@ -49,9 +46,8 @@ def engines_for(feature: str) -> list:
     return [pytest.param(engine, marks=expected_failure(feature, engine)) for engine in CHOSEN]
 
 
-def papers_build(project: Path, engine: str, **env: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "generator", "--config-file", str(project / "mkdocs.yml"), "build", "--engine", engine]
-    return subprocess.run(command, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env})
+def papers_build(project: Path, engine: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return papers(project, "build", "--engine", engine, *args, NO_MKDOCS_2_WARNING="1", **env)
 
 
 @dataclass(frozen=True)
@@ -60,11 +56,6 @@ class Built:
     project: Path
     site: Path
     url: str
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -77,15 +68,8 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     result = papers_build(project, engine, SITE_URL=url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr, result.stderr
-    (project / "root").mkdir()
-    (project / "root" / PREFIX.strip("/")).symlink_to(project / "site")
-    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(project / "root")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with served_folder(project / "site", project / "root", port):
         yield Built(engine, project, project / "site", url)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -105,8 +89,7 @@ def test_each_page_names_its_engine_in_the_generator_meta(built: Built) -> None:
 
 def test_the_same_archive_builds_the_same_site_byte_for_byte(built: Built, tmp_path: Path) -> None:
     again = tmp_path / "again"
-    command = [sys.executable, "-m", "generator", "--config-file", str(built.project / "mkdocs.yml"), "build", "--engine", built.engine, "-d", str(again)]
-    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": built.url})
+    result = papers_build(built.project, built.engine, "-d", str(again), SITE_URL=built.url)
     assert result.returncode == 0, result.stdout + result.stderr
 
     def tree(folder: Path) -> dict[str, bytes]:
